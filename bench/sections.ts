@@ -1,0 +1,4 @@
+import type { BenchSection } from './section.js';
+
+/** Every benchmark section, in the order they run. */
+export const sections: BenchSection[] = [];
