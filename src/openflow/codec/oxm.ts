@@ -1,0 +1,254 @@
+/**
+ * OXM TLVs and `ofp_match` (OpenFlow 1.3.5 §7.2.2). A match is the list of TLVs in wire
+ * order, because OVS checks prerequisites strictly in order (lib/nx-match.c `nx_pull_raw`):
+ * ETH_TYPE must come before IP fields and IP_PROTO before ports, else BAD_MATCH/BAD_PREREQ.
+ * The same TLV format is the payload of a SET_FIELD action.
+ */
+
+import { ProtocolError } from '../errors.js';
+import { need, pad8, readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } from './bytes.js';
+import {
+  OFPMT_OXM,
+  OFPXMC_OPENFLOW_BASIC,
+  OFPXMT_OFB_ETH_DST,
+  OFPXMT_OFB_ETH_SRC,
+  OFPXMT_OFB_ETH_TYPE,
+  OFPXMT_OFB_IN_PORT,
+  OFPXMT_OFB_IP_DSCP,
+  OFPXMT_OFB_IP_ECN,
+  OFPXMT_OFB_IP_PROTO,
+  OFPXMT_OFB_IPV4_DST,
+  OFPXMT_OFB_IPV4_SRC,
+  OFPXMT_OFB_IPV6_DST,
+  OFPXMT_OFB_IPV6_SRC,
+  OFPXMT_OFB_METADATA,
+  OFPXMT_OFB_TCP_DST,
+  OFPXMT_OFB_TCP_SRC,
+  OFPXMT_OFB_UDP_DST,
+  OFPXMT_OFB_UDP_SRC,
+  OFPXMT_OFB_VLAN_PCP,
+  OFPXMT_OFB_VLAN_VID,
+} from './constants.js';
+
+export type OxmNumberFieldName =
+  | 'IN_PORT'
+  | 'ETH_TYPE'
+  | 'VLAN_VID'
+  | 'VLAN_PCP'
+  | 'IP_DSCP'
+  | 'IP_ECN'
+  | 'IP_PROTO'
+  | 'TCP_SRC'
+  | 'TCP_DST'
+  | 'UDP_SRC'
+  | 'UDP_DST';
+export type OxmMacFieldName = 'ETH_DST' | 'ETH_SRC';
+export type OxmIpv4FieldName = 'IPV4_SRC' | 'IPV4_DST';
+export type OxmIpv6FieldName = 'IPV6_SRC' | 'IPV6_DST';
+
+/**
+ * One OXM TLV. Named OpenFlow-basic fields carry typed values; an optional `mask` sets the
+ * has-mask bit (1.3.5 §7.2.2.3). Anything else (other classes, Nicira/OVS extension fields in
+ * flows written by other controllers) stays `RAW` with its payload, so it round-trips.
+ */
+export type OxmField =
+  | { readonly type: OxmNumberFieldName; readonly value: number; readonly mask?: number }
+  | { readonly type: 'METADATA'; readonly value: bigint; readonly mask?: bigint }
+  | { readonly type: OxmMacFieldName; readonly value: string; readonly mask?: string }
+  | { readonly type: OxmIpv4FieldName; readonly value: string; readonly mask?: string }
+  | { readonly type: OxmIpv6FieldName; readonly value: string; readonly mask?: string }
+  | {
+      readonly type: 'RAW';
+      readonly oxmClass: number;
+      readonly field: number;
+      readonly hasMask: boolean;
+      /** Everything after the 4-byte TLV header (value, then mask; experimenter id first for class 0xffff). */
+      readonly payload: Buffer;
+    };
+
+export type OxmFieldName = Exclude<OxmField['type'], 'RAW'>;
+
+/** The match is a list of TLVs, sent in this order. */
+export type Match = readonly OxmField[];
+
+type Kind = 'u8' | 'u16' | 'u32' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
+interface FieldInfo {
+  readonly field: number;
+  readonly kind: Kind;
+  readonly size: number;
+}
+
+const FIELDS: Readonly<Record<OxmFieldName, FieldInfo>> = {
+  IN_PORT: { field: OFPXMT_OFB_IN_PORT, kind: 'u32', size: 4 },
+  METADATA: { field: OFPXMT_OFB_METADATA, kind: 'u64', size: 8 },
+  ETH_DST: { field: OFPXMT_OFB_ETH_DST, kind: 'mac', size: 6 },
+  ETH_SRC: { field: OFPXMT_OFB_ETH_SRC, kind: 'mac', size: 6 },
+  ETH_TYPE: { field: OFPXMT_OFB_ETH_TYPE, kind: 'u16', size: 2 },
+  VLAN_VID: { field: OFPXMT_OFB_VLAN_VID, kind: 'u16', size: 2 },
+  VLAN_PCP: { field: OFPXMT_OFB_VLAN_PCP, kind: 'u8', size: 1 },
+  IP_DSCP: { field: OFPXMT_OFB_IP_DSCP, kind: 'u8', size: 1 },
+  IP_ECN: { field: OFPXMT_OFB_IP_ECN, kind: 'u8', size: 1 },
+  IP_PROTO: { field: OFPXMT_OFB_IP_PROTO, kind: 'u8', size: 1 },
+  IPV4_SRC: { field: OFPXMT_OFB_IPV4_SRC, kind: 'ipv4', size: 4 },
+  IPV4_DST: { field: OFPXMT_OFB_IPV4_DST, kind: 'ipv4', size: 4 },
+  TCP_SRC: { field: OFPXMT_OFB_TCP_SRC, kind: 'u16', size: 2 },
+  TCP_DST: { field: OFPXMT_OFB_TCP_DST, kind: 'u16', size: 2 },
+  UDP_SRC: { field: OFPXMT_OFB_UDP_SRC, kind: 'u16', size: 2 },
+  UDP_DST: { field: OFPXMT_OFB_UDP_DST, kind: 'u16', size: 2 },
+  IPV6_SRC: { field: OFPXMT_OFB_IPV6_SRC, kind: 'ipv6', size: 16 },
+  IPV6_DST: { field: OFPXMT_OFB_IPV6_DST, kind: 'ipv6', size: 16 },
+};
+
+const NAME_BY_FIELD = new Map<number, OxmFieldName>(
+  (Object.entries(FIELDS) as [OxmFieldName, FieldInfo][]).map(([name, info]) => [info.field, name]),
+);
+
+/** Bytes of one TLV including its 4-byte header. */
+export function oxmFieldLength(f: OxmField): number {
+  if (f.type === 'RAW') return 4 + f.payload.length;
+  const size = FIELDS[f.type].size;
+  return 4 + (f.mask === undefined ? size : size * 2);
+}
+
+function writeValue(buf: Buffer, off: number, info: FieldInfo, value: number | bigint | string): void {
+  switch (info.kind) {
+    case 'u8':
+      buf.writeUInt8(value as number, off);
+      return;
+    case 'u16':
+      buf.writeUInt16BE(value as number, off);
+      return;
+    case 'u32':
+      buf.writeUInt32BE(value as number, off);
+      return;
+    case 'u64':
+      buf.writeBigUInt64BE(value as bigint, off);
+      return;
+    case 'mac':
+      writeMac(buf, off, value as string);
+      return;
+    case 'ipv4':
+      writeIpv4(buf, off, value as string);
+      return;
+    case 'ipv6':
+      writeIpv6(buf, off, value as string);
+      return;
+  }
+}
+
+/** Writes one TLV at `off`; returns the offset after it. */
+export function writeOxmField(buf: Buffer, off: number, f: OxmField): number {
+  if (f.type === 'RAW') {
+    buf.writeUInt16BE(f.oxmClass, off);
+    buf[off + 2] = (f.field << 1) | (f.hasMask ? 1 : 0);
+    buf[off + 3] = f.payload.length;
+    f.payload.copy(buf, off + 4);
+    return off + 4 + f.payload.length;
+  }
+  const info = FIELDS[f.type];
+  const hasMask = f.mask !== undefined;
+  // oxm_header: class u16 | field u7 | hasmask u1 | length u8 (1.3.5 §7.2.2.2)
+  buf.writeUInt16BE(OFPXMC_OPENFLOW_BASIC, off);
+  buf[off + 2] = (info.field << 1) | (hasMask ? 1 : 0);
+  buf[off + 3] = hasMask ? info.size * 2 : info.size;
+  writeValue(buf, off + 4, info, f.value);
+  if (f.mask !== undefined) writeValue(buf, off + 4 + info.size, info, f.mask);
+  return off + 4 + (hasMask ? info.size * 2 : info.size);
+}
+
+function readValue(buf: Buffer, off: number, kind: Kind): number | bigint | string {
+  switch (kind) {
+    case 'u8':
+      return buf[off]!;
+    case 'u16':
+      return buf.readUInt16BE(off);
+    case 'u32':
+      return buf.readUInt32BE(off);
+    case 'u64':
+      return buf.readBigUInt64BE(off);
+    case 'mac':
+      return readMac(buf, off);
+    case 'ipv4':
+      return readIpv4(buf, off);
+    case 'ipv6':
+      return readIpv6(buf, off);
+  }
+}
+
+/** Reads the TLV at `off`, which must end by `end`; error offsets are offsets into `buf`. */
+export function readOxmField(buf: Buffer, off: number, end: number): OxmField {
+  if (off + 4 > end) throw new ProtocolError('truncated OXM header', off);
+  const oxmClass = buf.readUInt16BE(off);
+  const field = buf[off + 2]! >> 1;
+  const hasMask = (buf[off + 2]! & 1) === 1;
+  const length = buf[off + 3]!;
+  if (off + 4 + length > end) throw new ProtocolError(`OXM TLV length ${length} runs past the match`, off + 3);
+  const name = oxmClass === OFPXMC_OPENFLOW_BASIC ? NAME_BY_FIELD.get(field) : undefined;
+  const info = name === undefined ? undefined : FIELDS[name];
+  if (name === undefined || info === undefined || length !== (hasMask ? info.size * 2 : info.size)) {
+    return { type: 'RAW', oxmClass, field, hasMask, payload: Buffer.from(buf.subarray(off + 4, off + 4 + length)) };
+  }
+  const value = readValue(buf, off + 4, info.kind);
+  const mask = hasMask ? readValue(buf, off + 4 + info.size, info.kind) : undefined;
+  // The casts re-join name and value kind, which FIELDS keeps in step.
+  return (mask === undefined ? { type: name, value } : { type: name, value, mask }) as OxmField;
+}
+
+/** `ofp_match.length`: 4 + the TLVs, without the trailing padding (1.3.5 §7.2.2.1). */
+export function matchLength(match: Match): number {
+  let n = 4;
+  for (let i = 0; i < match.length; i++) n += oxmFieldLength(match[i]!);
+  return n;
+}
+
+/** Bytes the match occupies on the wire: its length rounded up to 8. */
+export function matchWireLength(match: Match): number {
+  return pad8(matchLength(match));
+}
+
+/** Writes `ofp_match` (type OXM, TLVs, zero padding) at `off`; returns the offset after it. */
+export function writeMatch(buf: Buffer, off: number, match: Match): number {
+  const start = off;
+  buf.writeUInt16BE(OFPMT_OXM, off);
+  off += 4;
+  for (let i = 0; i < match.length; i++) off = writeOxmField(buf, off, match[i]!);
+  const length = off - start;
+  buf.writeUInt16BE(length, start + 2);
+  const end = start + pad8(length);
+  buf.fill(0, off, end);
+  return end;
+}
+
+export interface DecodedMatch {
+  readonly match: Match;
+  /** Offset just after the padded match. */
+  readonly next: number;
+}
+
+/** Reads `ofp_match` at `off` within `buf[..end]`. Only OXM matches exist in OF1.3. */
+export function readMatch(buf: Buffer, off: number, end: number = buf.length): DecodedMatch {
+  need(buf, off, 4, 'ofp_match');
+  const type = buf.readUInt16BE(off);
+  const length = buf.readUInt16BE(off + 2);
+  if (type !== OFPMT_OXM) throw new ProtocolError(`match type ${type} is not OXM`, off);
+  if (length < 4) throw new ProtocolError(`match length ${length} below 4`, off + 2);
+  const tlvEnd = off + length;
+  const next = off + pad8(length);
+  if (next > end) throw new ProtocolError(`match length ${length} runs past its container`, off + 2);
+  const match: OxmField[] = [];
+  for (let p = off + 4; p < tlvEnd; ) {
+    const f = readOxmField(buf, p, tlvEnd);
+    match.push(f);
+    p += 4 + buf[p + 3]!;
+  }
+  return { match, next };
+}
+
+/** The first field of a given name in a match, e.g. `findField(m, 'IPV4_SRC')?.value`. */
+export function findField<N extends OxmFieldName>(
+  match: Match,
+  name: N,
+): Extract<OxmField, { type: N }> | undefined {
+  for (const f of match) if (f.type === name) return f as Extract<OxmField, { type: N }>;
+  return undefined;
+}
