@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { NetError } from './errors.js';
+import { parseMonitorLine, type NeighMonitorEvent } from './parse-monitor.js';
+
+/** The part of a child process the monitor uses; injected in unit tests. */
+export interface MonitorProcess {
+  readonly stdout: NodeJS.ReadableStream | null;
+  on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  kill(signal?: NodeJS.Signals): boolean;
+}
+
+export type MonitorSpawner = (file: string, args: readonly string[]) => MonitorProcess;
+
+const spawnProcess: MonitorSpawner = (file, args) =>
+  spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+
+export type NeighMonitorStatus = 'stopped' | 'running' | 'backoff';
+
+export interface NeighMonitorOptions {
+  readonly netns?: string;
+  /** @default 'ip' */
+  readonly ipPath?: string;
+  readonly spawner?: MonitorSpawner;
+  readonly clock?: Clock;
+  readonly backoff?: BackoffOptions;
+  /** A child that ran this long before dying restarts without accumulated backoff. @default 30_000 */
+  readonly stableAfterMs?: number;
+  /** How long `stop()` waits for the child to exit after SIGTERM before SIGKILL. @default 2_000 */
+  readonly killAfterMs?: number;
+}
+
+export interface NeighMonitorEvents {
+  neighbour: [event: NeighMonitorEvent];
+  /** A child was spawned: events between the previous child's death and now were missed. */
+  started: [];
+  /** The child died unexpectedly; it is respawned after `restartInMs`. */
+  exited: [error: NetError, restartInMs: number];
+  status: [status: NeighMonitorStatus];
+}
+
+/**
+ * Follows the kernel's neighbour table through `ip monitor neigh` (text: `ip -j monitor` is not
+ * JSON on every iproute2 version). The child is restarted with backoff when it dies, and
+ * stopped (SIGTERM, then SIGKILL) by `stop()`.
+ */
+export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
+  private statusValue: NeighMonitorStatus = 'stopped';
+  /** Between `start()` and `stop()`: a dead child is to be replaced. */
+  private wanted = false;
+  private child: MonitorProcess | null = null;
+  private childExited: Promise<void> = Promise.resolve();
+  private restartTimer: TimerHandle | null = null;
+  private attempt = 0;
+  private startedAt = 0;
+  private readonly clock: Clock;
+  private readonly spawner: MonitorSpawner;
+  private readonly argv: string[];
+  private readonly ipPath: string;
+
+  constructor(private readonly options: NeighMonitorOptions = {}) {
+    super();
+    this.clock = options.clock ?? systemClock;
+    this.spawner = options.spawner ?? spawnProcess;
+    this.ipPath = options.ipPath ?? 'ip';
+    this.argv = [...(options.netns === undefined ? [] : ['-n', options.netns]), 'monitor', 'neigh'];
+  }
+
+  get status(): NeighMonitorStatus {
+    return this.statusValue;
+  }
+
+  start(): void {
+    if (this.wanted) return;
+    this.wanted = true;
+    this.attempt = 0;
+    this.spawnChild();
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false;
+    if (this.restartTimer !== null) this.clock.clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const child = this.child;
+    this.child = null;
+    this.setStatus('stopped');
+    if (child === null) return;
+    const exited = this.childExited;
+    child.kill('SIGTERM');
+    let killTimer: TimerHandle | null = null;
+    const forced = new Promise<void>((resolve) => {
+      killTimer = this.clock.setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, this.options.killAfterMs ?? 2_000);
+    });
+    await Promise.race([exited, forced]);
+    if (killTimer !== null) this.clock.clearTimeout(killTimer);
+  }
+
+  private spawnChild(): void {
+    this.restartTimer = null;
+    this.startedAt = this.clock.now();
+    let child: MonitorProcess;
+    try {
+      child = this.spawner(this.ipPath, this.argv);
+    } catch (err) {
+      this.scheduleRestart(this.failure('spawn', `cannot start: ${(err as Error).message}`));
+      return;
+    }
+    this.child = child;
+    let settle: () => void = () => undefined;
+    this.childExited = new Promise<void>((resolve) => (settle = resolve));
+    let done = false;
+    // `error` (spawn failure) and `exit` may both fire; only the first counts, and only while
+    // this child is still the current one (a stopped or replaced child's death is expected).
+    const ended = (error: NetError): void => {
+      if (done) return;
+      done = true;
+      settle();
+      if (this.child !== child) return;
+      this.child = null;
+      this.scheduleRestart(error);
+    };
+    child.on('error', (err) => ended(this.failure('spawn', err.message)));
+    child.on('exit', (code, signal) =>
+      ended(this.failure('failed', `exited (${signal ?? `code ${code ?? '?'}`})`)),
+    );
+    this.followLines(child);
+    this.setStatus('running');
+    this.emit('started');
+  }
+
+  private followLines(child: MonitorProcess): void {
+    const out = child.stdout;
+    if (out === null) return;
+    out.setEncoding('utf8');
+    let partial = '';
+    out.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (this.child !== child) return;
+        const event = parseMonitorLine(line);
+        if (event !== null) this.emit('neighbour', event);
+      }
+    });
+  }
+
+  private scheduleRestart(error: NetError): void {
+    if (!this.wanted) return;
+    if (this.clock.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000)) this.attempt = 0;
+    const delay = backoffDelay(this.attempt++, this.options.backoff);
+    this.setStatus('backoff');
+    this.emit('exited', error, delay);
+    this.restartTimer = this.clock.setTimeout(() => this.spawnChild(), delay);
+  }
+
+  private failure(reason: 'spawn' | 'failed', detail: string): NetError {
+    const command = [this.ipPath, ...this.argv].join(' ');
+    return new NetError('NET_MONITOR', reason, `${command} ${detail}`, { command });
+  }
+
+  private setStatus(status: NeighMonitorStatus): void {
+    if (status === this.statusValue) return;
+    this.statusValue = status;
+    this.emit('status', status);
+  }
+}
