@@ -1,0 +1,163 @@
+import { flowBody, flowKey, type FlowSpec } from '../plan/flow-spec.js';
+import type { FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
+
+export interface ReconcileStats {
+  readonly added: number;
+  readonly deleted: number;
+  readonly failed: number;
+  readonly unchanged: number;
+}
+
+interface MirrorEntry {
+  readonly body: string | null;
+  readonly ref: FlowRef;
+  packets: number;
+  bytes: number;
+  durationSec: number;
+}
+
+/**
+ * Desired flows (from the planner) against installed flows (a mirror of the switch). One
+ * diff serves start-up, reconnects, audits and every call change: what is installed and
+ * still desired is never touched (no media blip when the agent restarts), what differs in
+ * body is re-added over the same match (OpenFlow ADD replaces actions and keeps counters),
+ * what nobody desires is deleted.
+ */
+export class Reconciler {
+  private readonly desired = new Map<string, Map<string, FlowSpec>>();
+  /** key → bridge id, for every desired flow. */
+  private readonly owners = new Map<string, string>();
+  private readonly mirror = new Map<string, MirrorEntry>();
+
+  constructor(
+    private readonly port: FlowPort,
+    private readonly cookieTag: bigint,
+    private readonly cookieMask: bigint,
+  ) {}
+
+  /** Replaces the desired flows of one bridge. Nothing is sent until `sync`. */
+  setDesired(bridgeId: string, flows: readonly FlowSpec[]): void {
+    const old = this.desired.get(bridgeId);
+    if (old) for (const key of old.keys()) if (this.owners.get(key) === bridgeId) this.owners.delete(key);
+    if (flows.length === 0) {
+      this.desired.delete(bridgeId);
+      return;
+    }
+    const next = new Map<string, FlowSpec>();
+    for (const f of flows) {
+      const key = flowKey(f);
+      next.set(key, f);
+      this.owners.set(key, bridgeId);
+    }
+    this.desired.set(bridgeId, next);
+  }
+
+  desiredOf(bridgeId: string): readonly FlowSpec[] {
+    return [...(this.desired.get(bridgeId)?.values() ?? [])];
+  }
+
+  installed(key: string): MirrorEntry | undefined {
+    return this.mirror.get(key);
+  }
+
+  /** Brings the given bridges (or all, when omitted) to their desired state in one batch. */
+  async sync(
+    bridgeIds?: Iterable<string>,
+    previousKeys?: Iterable<string>,
+  ): Promise<ReconcileStats & { failures: string[] }> {
+    const adds: FlowSpec[] = [];
+    const deletes: FlowRef[] = [];
+    let unchanged = 0;
+    const scope = bridgeIds ? [...bridgeIds] : [...this.desired.keys()];
+    for (const id of scope) {
+      for (const [key, spec] of this.desired.get(id) ?? []) {
+        const have = this.mirror.get(key);
+        if (have && have.body === flowBody(spec)) unchanged++;
+        else adds.push(spec);
+      }
+    }
+    // Deletion candidates: flows the scope used to own, or (full sync) everything mirrored.
+    const candidates = previousKeys ? [...previousKeys] : bridgeIds ? [] : [...this.mirror.keys()];
+    for (const key of candidates) {
+      if (this.owners.has(key)) continue;
+      const have = this.mirror.get(key);
+      if (have) deletes.push(have.ref);
+    }
+    if (adds.length === 0 && deletes.length === 0)
+      return { added: 0, deleted: 0, failed: 0, unchanged, failures: [] };
+
+    const failures = await this.port.apply(adds, deletes);
+    const failed = new Set(failures.map((f) => `${f.op}:${f.key}`));
+    for (const ref of deletes) {
+      const key = flowKey(ref);
+      if (!failed.has(`delete:${key}`)) this.mirror.delete(key);
+    }
+    for (const spec of adds) {
+      const key = flowKey(spec);
+      if (failed.has(`add:${key}`)) continue;
+      const prev = this.mirror.get(key);
+      this.mirror.set(key, {
+        body: flowBody(spec),
+        ref: spec,
+        packets: prev?.packets ?? 0,
+        bytes: prev?.bytes ?? 0,
+        durationSec: prev?.durationSec ?? 0,
+      });
+    }
+    return {
+      added: adds.length - failures.filter((f) => f.op === 'add').length,
+      deleted: deletes.length - failures.filter((f) => f.op === 'delete').length,
+      failed: failures.length,
+      unchanged,
+      failures: failures.map((f) => `${f.op} ${f.key}: ${f.error}`),
+    };
+  }
+
+  /** Keys a bridge's desired flows had; pass them to `sync` after `setDesired` to delete leftovers. */
+  keysOf(bridgeId: string): string[] {
+    return [...(this.desired.get(bridgeId)?.keys() ?? [])];
+  }
+
+  /** Re-reads every flow carrying our tag from the switch (start-up, reconnect, audit). */
+  async refresh(): Promise<InstalledFlow[]> {
+    const flows = await this.port.dump(this.cookieTag, this.cookieMask);
+    this.mirror.clear();
+    for (const f of flows) {
+      this.mirror.set(f.key, {
+        body: f.body,
+        ref: f.spec ?? { cookie: f.cookie, table: 0, priority: 0, match: null as never },
+        packets: f.packets,
+        bytes: f.bytes,
+        durationSec: f.durationSec,
+      });
+    }
+    return flows;
+  }
+
+  /** Updates counters from a dump without re-deciding anything. */
+  updateCounters(flows: readonly InstalledFlow[]): void {
+    for (const f of flows) {
+      const m = this.mirror.get(f.key);
+      if (m) {
+        m.packets = f.packets;
+        m.bytes = f.bytes;
+        m.durationSec = f.durationSec;
+      }
+    }
+  }
+
+  /** The switch dropped a flow by itself (idle timeout) or another controller deleted it. */
+  forget(key: string): string | undefined {
+    this.mirror.delete(key);
+    return this.owners.get(key);
+  }
+
+  get installedCount(): number {
+    return this.mirror.size;
+  }
+
+  /** Bridge owning a desired flow. */
+  ownerOf(key: string): string | undefined {
+    return this.owners.get(key);
+  }
+}

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { TAG_MASK, tagCookie } from '../../../src/plan/cookie.js';
+import { flowKey } from '../../../src/plan/flow-spec.js';
+import { planPair, type PlanLeg, type PlanOptions } from '../../../src/plan/planner.js';
+import { Reconciler } from '../../../src/switch/reconciler.js';
+import { v4 } from './fixtures.js';
+import { MemoryPort } from './memory-port.js';
+
+const opts: PlanOptions = {
+  cookieTag: 0xab,
+  table: 0,
+  priority: 1000,
+  idleTimeout: 30,
+  watchIdleTimeout: 300,
+  ttl: 64,
+  bridgeMac: '02:00:00:00:00:01',
+  uplinkPort: 1,
+  vlan: null,
+};
+const leg = (id: string, lport: number, remote: string, rport: number): PlanLeg => ({
+  channelId: id,
+  local: v4('198.51.100.1', lport),
+  remote: v4(remote, rport),
+  nextHopMac: '02:00:00:00:00:aa',
+  dscp: 46,
+});
+const pair = (bridge: string, n: number) =>
+  planPair(
+    bridge,
+    'forward',
+    [
+      leg(`${bridge}a`, 10000 + 2 * n, '198.51.100.10', 4000 + n),
+      leg(`${bridge}b`, 10001 + 2 * n, '198.51.100.11', 5000 + n),
+    ],
+    opts,
+  );
+
+describe('the reconciler', () => {
+  it('adds what is desired and leaves it alone on the next sync', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    r.setDesired('B1', pair('B1', 1));
+    expect((await r.sync(['B1'])).added).toBe(4);
+    const again = await r.sync(['B1']);
+    expect(again).toMatchObject({ added: 0, deleted: 0, unchanged: 4 });
+  });
+
+  it('adopts flows installed by an earlier run without deleting or re-adding them', async () => {
+    const port = new MemoryPort();
+    const first = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    first.setDesired('B1', pair('B1', 1));
+    first.setDesired('B2', pair('B2', 2));
+    await first.sync();
+    port.ops.length = 0;
+    const restarted = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    await restarted.refresh();
+    restarted.setDesired('B1', pair('B1', 1));
+    restarted.setDesired('B2', pair('B2', 2));
+    const res = await restarted.sync();
+    expect(res).toMatchObject({ added: 0, deleted: 0, unchanged: 8 });
+    expect(port.ops).toEqual([]);
+  });
+
+  it('deletes, on a full sync, flows carrying our tag that no bridge wants', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    r.setDesired('GONE', pair('GONE', 3));
+    await r.sync();
+    const fresh = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    await fresh.refresh();
+    fresh.setDesired('B1', pair('B1', 1));
+    const res = await fresh.sync();
+    expect(res.deleted).toBe(4);
+    expect(res.added).toBe(4);
+    expect(port.table.size).toBe(4);
+  });
+
+  it('rewrites only the flows whose actions changed when a remote moves', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    const before = planPair(
+      'B',
+      'forward',
+      [leg('a', 10000, '198.51.100.10', 4000), leg('b', 10002, '198.51.100.11', 5000)],
+      opts,
+    );
+    r.setDesired('B', before);
+    await r.sync(['B']);
+    port.ops.length = 0;
+    // Re-INVITE: bob now sends from another address.
+    const after = planPair(
+      'B',
+      'forward',
+      [leg('a', 10000, '198.51.100.10', 4000), leg('b', 10002, '198.51.100.12', 5002)],
+      opts,
+    );
+    const prev = r.keysOf('B');
+    r.setDesired('B', after);
+    const res = await r.sync(['B'], prev);
+    // bob's ingress and egress watch have new matches (2 deletes + 2 adds); alice's
+    // forward flow keeps its match and gets new actions (1 add); alice's watch is untouched.
+    expect(res).toMatchObject({ deleted: 2, added: 3, unchanged: 1 });
+    expect(port.table.size).toBe(4);
+  });
+
+  it('reports per-flow failures and keeps them out of the mirror', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    const flows = pair('B', 1);
+    port.failAdds.add(flowKey(flows[0]!));
+    const res = await r.sync((r.setDesired('B', flows), ['B']));
+    expect(res.failed).toBe(1);
+    expect(res.failures[0]).toContain('TABLE_FULL');
+    expect(r.installed(flowKey(flows[0]!))).toBeUndefined();
+    expect(r.installed(flowKey(flows[1]!))).toBeDefined();
+  });
+
+  it('re-adds a desired flow the switch removed by itself', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    const flows = pair('B', 1);
+    r.setDesired('B', flows);
+    await r.sync(['B']);
+    port.expire(flowKey(flows[0]!));
+    expect(r.forget(flowKey(flows[0]!))).toBe('B');
+    expect((await r.sync(['B'])).added).toBe(1);
+  });
+});
