@@ -1,0 +1,334 @@
+import { readFileSync } from 'node:fs';
+
+/** A configuration error names the key and the bad value. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`config ${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface AmiConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** Read from the environment variable named by `secretEnv`; never from the file or argv. */
+  readonly secret: string;
+  readonly requestConcurrency: number;
+  readonly requestsPerSecond: number;
+  readonly requestTimeoutMs: number;
+}
+
+export interface Config {
+  readonly asterisk: { readonly ami: AmiConfig };
+  readonly switch: {
+    /** `unix:/path/to/breth0.mgmt` or `tcp:host:port`. */
+    readonly target: string;
+    /** The interface owning the PBX addresses (its MAC is the rewritten source MAC). */
+    readonly bridgeInterface: string;
+    /** OpenFlow port name toward the remotes (the uplink / physical NIC). */
+    readonly uplinkPort: string;
+    readonly table: number;
+    readonly priority: number;
+    readonly idleTimeout: number;
+    readonly watchIdleTimeout: number;
+    /** 16-bit tag in the top of every cookie: distinct per agent sharing a bridge. */
+    readonly cookieTag: number;
+    readonly ttl: number;
+    readonly vlan: number | null;
+  };
+  readonly policy: {
+    readonly minBridgeAgeMs: number;
+    readonly assumeSamePayloadTypes: boolean;
+    readonly trustRemoteAddress: boolean;
+    readonly maxOffloadedCalls: number;
+    readonly includeEndpoints: readonly string[];
+    readonly excludeEndpoints: readonly string[];
+    readonly includeContexts: readonly string[];
+    readonly excludeContexts: readonly string[];
+    readonly rtcpIntervalSec: number;
+    readonly localAddresses: { readonly ipv4: string | null; readonly ipv6: string | null };
+  };
+  readonly engine: {
+    readonly disconnectGraceMs: number;
+    readonly auditIntervalMs: number;
+    readonly probeIntervalMs: number;
+    readonly backoffMs: number;
+    readonly deliveryGraceMs: number;
+    readonly evaluationConcurrency: number;
+  };
+  readonly control: { readonly socket: string; readonly mode: number };
+  readonly dryRun: boolean;
+  readonly killSwitch: boolean;
+  /** Network namespace of the PBX host for next-hop lookups (lab only); `null` = this one. */
+  readonly netns: string | null;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Every default in one place. */
+export const DEFAULTS = {
+  ami: {
+    host: '127.0.0.1',
+    port: 5038,
+    secretEnv: 'RTPO_AMI_SECRET',
+    requestConcurrency: 8,
+    requestsPerSecond: 500,
+    requestTimeoutMs: 5000,
+  },
+  switch: {
+    bridgeInterface: 'breth0',
+    table: 0,
+    priority: 1000,
+    idleTimeout: 30,
+    watchIdleTimeout: 300,
+    cookieTag: 0x5250,
+    ttl: 64,
+    vlan: null,
+  },
+  policy: {
+    minBridgeAgeMs: 2000,
+    assumeSamePayloadTypes: false,
+    trustRemoteAddress: false,
+    maxOffloadedCalls: 0,
+    rtcpIntervalSec: 5,
+  },
+  engine: {
+    disconnectGraceMs: 30_000,
+    auditIntervalMs: 2000,
+    probeIntervalMs: 500,
+    backoffMs: 60_000,
+    deliveryGraceMs: 15_000,
+    evaluationConcurrency: 64,
+  },
+  control: { socket: '/run/rtp-offload/control.sock', mode: 0o660 },
+} as const;
+
+type Json = Record<string, unknown>;
+
+class Reader {
+  private readonly known = new Set<string>();
+
+  constructor(
+    private readonly obj: Json,
+    private readonly path: string,
+  ) {}
+
+  private raw(key: string): unknown {
+    this.known.add(key);
+    return this.obj[key];
+  }
+  private name(key: string): string {
+    return this.path ? `${this.path}.${key}` : key;
+  }
+
+  section(key: string): Reader {
+    const v = this.raw(key);
+    if (v === undefined) return new Reader({}, this.name(key));
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new ConfigError(this.name(key), `must be an object, got ${show(v)}`);
+    return new Reader(v as Json, this.name(key));
+  }
+  string(key: string, def?: string): string {
+    const v = this.raw(key);
+    if (v === undefined && def !== undefined) return def;
+    if (typeof v !== 'string' || v === '')
+      throw new ConfigError(this.name(key), `must be a non-empty string, got ${show(v)}`);
+    return v;
+  }
+  optString(key: string): string | null {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string' || v === '')
+      throw new ConfigError(this.name(key), `must be a non-empty string or null, got ${show(v)}`);
+    return v;
+  }
+  int(key: string, def: number, min: number, max: number): number {
+    let v = this.raw(key);
+    if (v === undefined) return def;
+    if (typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v)) v = Number.parseInt(v, 16);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigError(
+        this.name(key),
+        `must be an integer from ${min} to ${max}, got ${show(this.obj[key])}`,
+      );
+    }
+    return v;
+  }
+  optInt(key: string, min: number, max: number): number | null {
+    const v = this.raw(key);
+    if (v === undefined || v === null) return null;
+    return this.int(key, 0, min, max);
+  }
+  bool(key: string, def: boolean): boolean {
+    const v = this.raw(key);
+    if (v === undefined) return def;
+    if (typeof v !== 'boolean')
+      throw new ConfigError(this.name(key), `must be true or false, got ${show(v)}`);
+    return v;
+  }
+  strings(key: string): string[] {
+    const v = this.raw(key);
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+      throw new ConfigError(this.name(key), `must be a list of strings, got ${show(v)}`);
+    return v as string[];
+  }
+  /** Unknown keys are errors: a typo must not silently fall back to a default. */
+  done(): void {
+    const extra = Object.keys(this.obj).filter((k) => !this.known.has(k));
+    if (extra.length > 0) throw new ConfigError(this.name(extra[0]!), 'unknown key');
+  }
+}
+
+function show(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+const TARGET_RE = /^(unix:\/.+|tcp:[^:]+:\d{1,5}|tcp:\[[0-9a-fA-F:]+\]:\d{1,5})$/;
+const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/** Parses and validates a configuration object; `env` supplies secrets. Returns a frozen config. */
+export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ConfigError('(root)', 'must be a JSON object');
+  const root = new Reader(input as Json, '');
+  const ast = root.section('asterisk');
+  const ami = ast.section('ami');
+  const secretEnv = ami.string('secretEnv', DEFAULTS.ami.secretEnv);
+  const secret = env[secretEnv];
+  if (secret === undefined || secret === '') {
+    throw new ConfigError(
+      'asterisk.ami.secretEnv',
+      `environment variable ${secretEnv} is not set (the AMI secret is read from it, never from the file)`,
+    );
+  }
+  const amiCfg = {
+    host: ami.string('host', DEFAULTS.ami.host),
+    port: ami.int('port', DEFAULTS.ami.port, 1, 65535),
+    username: ami.string('username'),
+    requestConcurrency: ami.int('requestConcurrency', DEFAULTS.ami.requestConcurrency, 1, 256),
+    requestsPerSecond: ami.int('requestsPerSecond', DEFAULTS.ami.requestsPerSecond, 1, 100_000),
+    requestTimeoutMs: ami.int('requestTimeoutMs', DEFAULTS.ami.requestTimeoutMs, 100, 600_000),
+  } as AmiConfig;
+  // Non-enumerable: a logged or serialised config never shows it.
+  Object.defineProperty(amiCfg, 'secret', { value: secret, enumerable: false });
+  ami.done();
+  ast.done();
+
+  const sw = root.section('switch');
+  const target = sw.string('target');
+  if (!TARGET_RE.test(target))
+    throw new ConfigError('switch.target', `must be unix:/path or tcp:host:port, got ${show(target)}`);
+  const switchCfg = {
+    target,
+    bridgeInterface: sw.string('bridgeInterface', DEFAULTS.switch.bridgeInterface),
+    uplinkPort: sw.string('uplinkPort'),
+    table: sw.int('table', DEFAULTS.switch.table, 0, 253),
+    priority: sw.int('priority', DEFAULTS.switch.priority, 1, 65535),
+    idleTimeout: sw.int('idleTimeout', DEFAULTS.switch.idleTimeout, 1, 65535),
+    watchIdleTimeout: sw.int('watchIdleTimeout', DEFAULTS.switch.watchIdleTimeout, 1, 65535),
+    cookieTag: sw.int('cookieTag', DEFAULTS.switch.cookieTag, 1, 0xffff),
+    ttl: sw.int('ttl', DEFAULTS.switch.ttl, 1, 255),
+    vlan: sw.optInt('vlan', 1, 4094),
+  };
+  sw.done();
+
+  const pol = root.section('policy');
+  const local = pol.section('localAddresses');
+  const localAddresses = { ipv4: local.optString('ipv4'), ipv6: local.optString('ipv6') };
+  if (localAddresses.ipv4 !== null && !isIpv4(localAddresses.ipv4))
+    throw new ConfigError('policy.localAddresses.ipv4', `not an IPv4 address: ${show(localAddresses.ipv4)}`);
+  if (localAddresses.ipv6 !== null && !localAddresses.ipv6.includes(':'))
+    throw new ConfigError('policy.localAddresses.ipv6', `not an IPv6 address: ${show(localAddresses.ipv6)}`);
+  local.done();
+  const policyCfg = {
+    minBridgeAgeMs: pol.int('minBridgeAgeMs', DEFAULTS.policy.minBridgeAgeMs, 0, 3_600_000),
+    assumeSamePayloadTypes: pol.bool('assumeSamePayloadTypes', DEFAULTS.policy.assumeSamePayloadTypes),
+    trustRemoteAddress: pol.bool('trustRemoteAddress', DEFAULTS.policy.trustRemoteAddress),
+    maxOffloadedCalls: pol.int('maxOffloadedCalls', DEFAULTS.policy.maxOffloadedCalls, 0, 10_000_000),
+    includeEndpoints: pol.strings('includeEndpoints'),
+    excludeEndpoints: pol.strings('excludeEndpoints'),
+    includeContexts: pol.strings('includeContexts'),
+    excludeContexts: pol.strings('excludeContexts'),
+    rtcpIntervalSec: pol.int('rtcpIntervalSec', DEFAULTS.policy.rtcpIntervalSec, 1, 3600),
+    localAddresses,
+  };
+  pol.done();
+
+  const eng = root.section('engine');
+  const engineCfg = {
+    disconnectGraceMs: eng.int('disconnectGraceMs', DEFAULTS.engine.disconnectGraceMs, 0, 3_600_000),
+    auditIntervalMs: eng.int('auditIntervalMs', DEFAULTS.engine.auditIntervalMs, 100, 3_600_000),
+    probeIntervalMs: eng.int('probeIntervalMs', DEFAULTS.engine.probeIntervalMs, 50, 60_000),
+    backoffMs: eng.int('backoffMs', DEFAULTS.engine.backoffMs, 0, 86_400_000),
+    deliveryGraceMs: eng.int('deliveryGraceMs', DEFAULTS.engine.deliveryGraceMs, 1000, 3_600_000),
+    evaluationConcurrency: eng.int('evaluationConcurrency', DEFAULTS.engine.evaluationConcurrency, 1, 10_000),
+  };
+  eng.done();
+
+  const ctl = root.section('control');
+  const modeRaw = ctl.string('mode', '0660');
+  if (!/^0?[0-7]{3}$/.test(modeRaw))
+    throw new ConfigError('control.mode', `must be an octal file mode like "0660", got ${show(modeRaw)}`);
+  const mode = Number.parseInt(modeRaw, 8);
+  if (mode & 0o002)
+    throw new ConfigError(
+      'control.mode',
+      `the control socket must not be world-writable, got ${show(modeRaw)}`,
+    );
+  const controlCfg = { socket: ctl.string('socket', DEFAULTS.control.socket), mode };
+  ctl.done();
+
+  const logLevel = root.string('logLevel', 'info');
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
+    throw new ConfigError('logLevel', `must be debug, info, warn or error, got ${show(logLevel)}`);
+  const cfg: Config = {
+    asterisk: { ami: amiCfg },
+    switch: switchCfg,
+    policy: policyCfg,
+    engine: engineCfg,
+    control: controlCfg,
+    dryRun: root.bool('dryRun', false),
+    killSwitch: root.bool('killSwitch', false),
+    netns: root.optString('netns'),
+    logLevel: logLevel as Config['logLevel'],
+  };
+  root.done();
+  return deepFreeze(cfg);
+}
+
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      '(file)',
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError('(file)', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(json, env);
+}
+
+function isIpv4(s: string): boolean {
+  const m = IPV4_RE.exec(s);
+  return m !== null && m.slice(1).every((x) => Number(x) <= 255);
+}
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
