@@ -21,6 +21,7 @@ import { NamespaceConnector } from './connector.js';
 import { relayFacts, rtcpFacts, rtpHeader } from './datapath.js';
 import { readPcapUdp } from './pcap.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
+import { stopAllSipp } from './sipp.js';
 import type { PbxAccess } from './session.js';
 import type { Redaction } from './transcript.js';
 
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
       } catch (err) {
         process.stdout.write(`FAILED: ${(err as Error).stack ?? String(err)}\n`);
       } finally {
+        await stopAllSipp();
         await cap?.stop();
         if (cap) captures[name] = pcap;
       }

@@ -266,6 +266,17 @@ export interface SippLaunch {
   readonly rtpProto?: string;
 }
 
+const running = new Set<SippRun>();
+
+/** Stops every SIPp this process started that is still running (after a failed scenario). */
+export async function stopAllSipp(): Promise<void> {
+  for (const r of [...running]) {
+    r.stop();
+    await Promise.race([r.exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  }
+}
+
 export function startSipp(l: SippLaunch): SippRun {
   const dir = mkdtempSync(join(tmpdir(), 'rtpo-sipp-'));
   const file = join(dir, 'scenario.xml');
@@ -287,7 +298,7 @@ export function startSipp(l: SippLaunch): SippRun {
     stderr += c.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
+  const run: SippRun = {
     child,
     dir,
     exited,
@@ -301,4 +312,7 @@ export function startSipp(l: SippLaunch): SippRun {
       if (child.exitCode === null && child.pid !== undefined) child.kill('SIGTERM');
     },
   };
+  running.add(run);
+  void exited.then(() => running.delete(run));
+  return run;
 }
