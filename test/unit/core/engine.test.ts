@@ -1,0 +1,324 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../../src/clock.js';
+import { OffloadEngine, type EngineConfig } from '../../../src/engine/engine.js';
+import { silentLogger } from '../../../src/log.js';
+import type {
+  BridgeSnapshot,
+  BridgeTechnology,
+  ChannelInfo,
+  EndpointFacts,
+  PbxEvent,
+  PbxSource,
+  RtpLeg,
+} from '../../../src/model/pbx.js';
+import { channel, facts, policy, rtpLeg, v4 } from './fixtures.js';
+import { MemoryPort } from './memory-port.js';
+
+/** A scripted PBX behind our own PbxSource interface: the engine's only view of Asterisk. */
+class ScriptedSource implements PbxSource {
+  readonly name = 'scripted';
+  legs = new Map<string, RtpLeg>();
+  tech = new Map<string, BridgeTechnology>();
+  bridges: BridgeSnapshot[] = [];
+  endpoint: Partial<EndpointFacts> = {};
+  requests = 0;
+  private listener: (e: PbxEvent) => void = () => undefined;
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  onEvent(l: (e: PbxEvent) => void): void {
+    this.listener = l;
+  }
+  emit(e: PbxEvent): void {
+    this.listener(e);
+  }
+  async listBridges(): Promise<BridgeSnapshot[]> {
+    this.requests++;
+    return this.bridges;
+  }
+  async bridgeTechnologies(ids: readonly string[]): Promise<Map<string, BridgeTechnology>> {
+    this.requests++;
+    return new Map(ids.filter((i) => this.tech.has(i)).map((i) => [i, this.tech.get(i)!]));
+  }
+  async readLeg(c: ChannelInfo): Promise<RtpLeg> {
+    this.requests++;
+    const l = this.legs.get(c.id);
+    if (!l) throw new Error(`no leg ${c.id}`);
+    return l;
+  }
+  async endpointFacts(c: ChannelInfo): Promise<EndpointFacts | null> {
+    this.requests++;
+    return facts(c.endpoint ?? '', this.endpoint);
+  }
+  async setChannelVars(): Promise<void> {}
+  async userEvent(): Promise<void> {}
+  stats() {
+    return { requests: this.requests, events: 0, malformed: 0, reconnects: 0 };
+  }
+}
+
+class ManualClock implements Clock {
+  t = 1_000_000;
+  private timers: { at: number; fn: () => void; dead: boolean }[] = [];
+  now(): number {
+    return this.t;
+  }
+  setTimeout(fn: () => void, ms: number) {
+    const timer = { at: this.t + ms, fn, dead: false };
+    this.timers.push(timer);
+    return { cancel: () => void (timer.dead = true) };
+  }
+  advance(ms: number): void {
+    this.t += ms;
+    const due = this.timers.filter((x) => !x.dead && x.at <= this.t);
+    this.timers = this.timers.filter((x) => !due.includes(x));
+    for (const x of due) x.fn();
+  }
+}
+
+const cfg: EngineConfig = {
+  policy: { ...policy, minBridgeAgeMs: 0 },
+  plan: {
+    cookieTag: 0xab,
+    table: 0,
+    priority: 1000,
+    idleTimeout: 30,
+    watchIdleTimeout: 300,
+    ttl: 64,
+    vlan: null,
+  },
+  dryRun: false,
+  localAddresses: { ipv4: null, ipv6: null },
+  disconnectGraceMs: 5000,
+  auditIntervalMs: 0,
+  probeIntervalMs: 0,
+  backoffMs: 60_000,
+  deliveryGraceMs: 15_000,
+  evaluationConcurrency: 8,
+};
+
+const alice = channel('1.1', 'PJSIP/alice-00000001');
+const bob = channel('1.2', 'PJSIP/bob-00000002');
+
+function setup(over: Partial<EngineConfig> = {}) {
+  const source = new ScriptedSource();
+  const port = new MemoryPort();
+  const clock = new ManualClock();
+  const engine = new OffloadEngine(
+    source,
+    port,
+    { lookup: async () => '02:00:00:00:00:aa' },
+    { single: async () => '198.51.100.1' },
+    { ...cfg, ...over },
+    clock,
+    silentLogger,
+  );
+  engine.setSwitchFacts({ bridgeMac: '02:00:00:00:00:01', uplinkPort: 1 });
+  engine.start();
+  source.legs.set('1.1', rtpLeg('1.1', v4('0.0.0.0', 10000), v4('198.51.100.10', 4000)));
+  source.legs.set('1.2', rtpLeg('1.2', v4('0.0.0.0', 10002), v4('198.51.100.11', 5000)));
+  return { source, port, clock, engine };
+}
+
+async function bridge(s: ReturnType<typeof setup>, tech: BridgeTechnology = 'native_rtp'): Promise<void> {
+  s.source.tech.set('B', tech);
+  s.source.emit({ kind: 'bridge-created', bridgeId: 'B', technology: 'simple_bridge', bridgeClass: 'basic' });
+  s.source.emit({
+    kind: 'channel-entered',
+    bridgeId: 'B',
+    channel: alice,
+    technology: 'simple_bridge',
+    memberCount: 1,
+    swapChannelId: null,
+  });
+  s.source.emit({
+    kind: 'channel-entered',
+    bridgeId: 'B',
+    channel: bob,
+    technology: 'simple_bridge',
+    memberCount: 2,
+    swapChannelId: null,
+  });
+  await s.engine.idle();
+}
+
+/** The switch counts RTP from both remotes on the probe flows. */
+async function mediaFlows(s: ReturnType<typeof setup>): Promise<void> {
+  for (const v of s.port.table.values()) if (v.spec.owner.role === 'ingress-probe') v.packets += 3;
+  await s.engine.reconciler.refresh();
+  s.engine.schedule('B');
+  await s.engine.idle();
+}
+
+const roles = (port: MemoryPort) => [...port.table.values()].map((v) => v.spec.owner.role).sort();
+
+describe('the offload engine', () => {
+  let s: ReturnType<typeof setup>;
+  beforeEach(() => {
+    s = setup();
+  });
+
+  it('probes a new native_rtp bridge, then forwards once the switch saw RTP from both remotes', async () => {
+    await bridge(s);
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'probing', reason: 'remote-not-learned' });
+    expect(roles(s.port)).toEqual(['egress-watch', 'egress-watch', 'ingress-probe', 'ingress-probe']);
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'offloaded', reason: null });
+    expect(roles(s.port)).toEqual(['egress-watch', 'egress-watch', 'rtp-forward', 'rtp-forward']);
+    // The wildcard local address was resolved to the interface's single address.
+    const fwd = [...s.port.table.values()].find((v) => v.spec.owner.role === 'rtp-forward')!;
+    expect(fwd.spec.match.dstIp).toBe('198.51.100.1');
+  });
+
+  it('upgrades probes in place: the egress watches are never re-sent', async () => {
+    await bridge(s);
+    s.port.ops.length = 0;
+    await mediaFlows(s);
+    expect(s.port.ops.filter((o) => o.startsWith('del'))).toEqual([]);
+    expect(s.port.ops).toHaveLength(2);
+  });
+
+  it('removes every flow of a bridge when a party hangs up', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.source.emit({ kind: 'hangup', channelId: '1.2', cause: 16, causeText: 'Normal Clearing' });
+    await s.engine.idle();
+    expect(s.port.table.size).toBe(0);
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'not-offloaded', reason: 'not-two-party' });
+  });
+
+  it('reverts on hold and comes back after unhold', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.source.emit({ kind: 'channel-hold', channelId: '1.1' });
+    await s.engine.idle();
+    expect(s.port.table.size).toBe(0);
+    expect(s.engine.statusOf('B')).toMatchObject({ reason: 'held' });
+    s.source.emit({ kind: 'channel-unhold', channelId: '1.1' });
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('probing');
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+  });
+
+  it('never offloads a simple_bridge (recording) and says why', async () => {
+    await bridge(s, 'simple_bridge');
+    expect(s.port.table.size).toBe(0);
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'not-offloaded', reason: 'technology' });
+  });
+
+  it('follows a re-INVITE: the media-path hint re-reads legs and moves the flows', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.source.legs.set('1.2', rtpLeg('1.2', v4('0.0.0.0', 10002), v4('198.51.100.12', 5002)));
+    s.source.emit({ kind: 'media-path-hint', channelId: '1.2' });
+    await s.engine.idle();
+    const matches = [...s.port.table.values()].map((v) => v.spec.match.srcIp);
+    expect(matches).toContain('198.51.100.12');
+    expect(matches).not.toContain('198.51.100.11');
+    // The new remote is not confirmed yet: back to probing, nothing rewritten toward it.
+    expect(s.engine.statusOf('B')?.state).toBe('probing');
+  });
+
+  it('keeps flows through a short Asterisk outage and drops them after the grace', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.source.emit({ kind: 'disconnected', source: 'ami', reason: 'ECONNRESET' });
+    s.clock.advance(4000);
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    s.clock.advance(2000);
+    await s.engine.idle();
+    expect(s.port.table.size).toBe(0);
+    expect(s.engine.statusOf('B')).toMatchObject({ reason: 'pbx-disconnected' });
+  });
+
+  it('keeps the offload across a reconnect within the grace (resync, no churn)', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.source.bridges = [{ id: 'B', technology: 'native_rtp', bridgeClass: 'basic', channels: [alice, bob] }];
+    s.port.ops.length = 0;
+    s.source.emit({ kind: 'disconnected', source: 'ami', reason: 'ECONNRESET' });
+    s.source.emit({ kind: 'connected', source: 'ami', startupTime: 'x', restarted: false });
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    expect(s.port.ops).toEqual([]);
+  });
+
+  it('drops every flow when Asterisk restarted', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.source.bridges = [];
+    s.source.emit({ kind: 'connected', source: 'ami', startupTime: 'y', restarted: true });
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(s.port.table.size).toBe(0);
+  });
+
+  it('reverts everything with the kill switch and offloads nothing while it is on', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    s.engine.setKillSwitch(true);
+    await s.engine.idle();
+    expect(s.port.table.size).toBe(0);
+    expect(s.engine.statusOf('B')?.reason).toBe('kill-switch');
+  });
+
+  it('decides but installs nothing in dry-run', async () => {
+    const d = setup({ dryRun: true, policy: { ...cfg.policy, trustRemoteAddress: true } });
+    await bridge(d);
+    expect(d.port.table.size).toBe(0);
+    expect(d.engine.statusOf('B')?.state).toBe('would-offload');
+  });
+
+  it('adopts its own flows after an agent restart without deleting or re-adding any', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    const before = new Map([...s.port.table].map(([k, v]) => [k, v.addedAt]));
+    // A new engine on the same switch, as after kill -9 and restart.
+    const again = new OffloadEngine(
+      s.source,
+      s.port,
+      { lookup: async () => '02:00:00:00:00:aa' },
+      { single: async () => '198.51.100.1' },
+      cfg,
+      s.clock,
+      silentLogger,
+    );
+    again.setSwitchFacts({ bridgeMac: '02:00:00:00:00:01', uplinkPort: 1 });
+    s.engine.stop();
+    again.start();
+    s.port.ops.length = 0;
+    s.source.bridges = [{ id: 'B', technology: 'native_rtp', bridgeClass: 'basic', channels: [alice, bob] }];
+    await again.reconciler.refresh();
+    s.source.emit({ kind: 'connected', source: 'ami', startupTime: 'x', restarted: false });
+    await new Promise((r) => setImmediate(r));
+    await again.idle();
+    await again.fullSync();
+    expect(s.port.ops).toEqual([]);
+    expect(new Map([...s.port.table].map(([k, v]) => [k, v.addedAt]))).toEqual(before);
+    expect(again.statusOf('B')?.state).toBe('offloaded');
+  });
+
+  it('reverts and backs off when Asterisk keeps sending on an offloaded leg', async () => {
+    const a = setup({ auditIntervalMs: 1000 });
+    await bridge(a);
+    await mediaFlows(a);
+    for (let i = 0; i < 4; i++) {
+      for (const v of a.port.table.values()) if (v.spec.owner.role === 'egress-watch') v.packets += 50;
+      await a.engine.audit();
+      await a.engine.idle();
+    }
+    expect(a.engine.statusOf('B')).toMatchObject({ state: 'not-offloaded', reason: 'backoff' });
+    expect([...a.port.table.values()].filter((v) => v.spec.owner.role === 'rtp-forward')).toHaveLength(0);
+  });
+
+  it('re-adds a flow that expired while the call is still up', async () => {
+    await bridge(s);
+    await mediaFlows(s);
+    const key = [...s.port.table.keys()][0]!;
+    s.port.expire(key);
+    await s.engine.idle();
+    expect(s.port.table.has(key)).toBe(true);
+  });
+});
