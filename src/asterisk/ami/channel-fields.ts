@@ -1,0 +1,91 @@
+/**
+ * The channel and bridge blocks of AMI events (main/manager_channels.c
+ * ast_manager_build_channel_state_string_prefix, main/manager_bridges.c
+ * ast_manager_build_bridge_state_string_prefix) read into the core's types.
+ */
+
+import type { ChannelDriver, ChannelInfo } from '../../model/pbx.js';
+import type { AmiMessage } from './message.js';
+
+/** A field problem found while reading a message; collected, never thrown. */
+export class FieldProblems {
+  readonly list: string[] = [];
+  missing(field: string): void {
+    this.list.push(`missing ${field}`);
+  }
+  bad(field: string, value: string, expected: string): void {
+    this.list.push(`${field} '${value}' is not ${expected}`);
+  }
+  get ok(): boolean {
+    return this.list.length === 0;
+  }
+}
+
+export function requireField(msg: AmiMessage, field: string, problems: FieldProblems): string {
+  const v = msg.get(field);
+  if (v === undefined || v.trim() === '') {
+    problems.missing(field);
+    return '';
+  }
+  return v.trim();
+}
+
+export function optionalField(msg: AmiMessage, field: string): string | null {
+  const v = msg.get(field)?.trim();
+  return v === undefined || v === '' ? null : v;
+}
+
+/** A non-negative decimal integer field. */
+export function requireInt(msg: AmiMessage, field: string, problems: FieldProblems): number {
+  const v = msg.get(field);
+  if (v === undefined || v.trim() === '') {
+    problems.missing(field);
+    return 0;
+  }
+  const t = v.trim();
+  if (!/^-?\d+$/.test(t)) {
+    problems.bad(field, t, 'an integer');
+    return 0;
+  }
+  return Number(t);
+}
+
+/** Driver from the channel name prefix (`PJSIP/`, `SIP/`, `Local/`), as Asterisk names them. */
+export function channelDriver(name: string): ChannelDriver {
+  const slash = name.indexOf('/');
+  const tech = (slash < 0 ? name : name.slice(0, slash)).toLowerCase();
+  if (tech === 'pjsip') return 'pjsip';
+  if (tech === 'sip') return 'sip';
+  if (tech === 'local') return 'local';
+  return 'other';
+}
+
+/**
+ * Endpoint from a chan_pjsip / chan_sip channel name: `PJSIP/<endpoint>-<8 hex>` (chan_pjsip.c
+ * chan_pjsip_new), `SIP/<peer>-<8 hex>` (chan_sip.c sip_new). Endpoint names may contain `-`,
+ * so only the last `-xxxxxxxx` is the sequence.
+ */
+export function channelEndpoint(name: string): string | null {
+  const driver = channelDriver(name);
+  if (driver !== 'pjsip' && driver !== 'sip') return null;
+  const rest = name.slice(name.indexOf('/') + 1);
+  const m = /^(.+)-[0-9a-f]{8}$/i.exec(rest);
+  return m?.[1] ?? (rest === '' ? null : rest);
+}
+
+/** Reads a channel block, optionally prefixed (`Transferer`, `LocalOne`…). */
+export function readChannel(msg: AmiMessage, problems: FieldProblems, prefix = ''): ChannelInfo {
+  const name = requireField(msg, `${prefix}Channel`, problems);
+  const id = requireField(msg, `${prefix}Uniqueid`, problems);
+  const state = requireInt(msg, `${prefix}ChannelState`, problems);
+  return {
+    id,
+    name,
+    driver: channelDriver(name),
+    endpoint: channelEndpoint(name),
+    state,
+    context: msg.get(`${prefix}Context`)?.trim() ?? '',
+    exten: msg.get(`${prefix}Exten`)?.trim() ?? '',
+    linkedId: msg.get(`${prefix}Linkedid`)?.trim() ?? '',
+  };
+}

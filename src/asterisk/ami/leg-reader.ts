@@ -1,0 +1,152 @@
+/**
+ * Reading one channel's audio RTP leg with Getvar of CHANNEL() items.
+ *
+ * chan_pjsip (channels/pjsip/dialplan_functions.c channel_read_rtp): `rtp,src` (bound local
+ * address, may be the wildcard), `rtp,dest` (learned remote, else the SDP one), `rtp,direct`,
+ * `rtp,secure`, `rtp,hold`. chan_sip (channels/sip/dialplan_functions.c): `rtpsource`,
+ * `rtpdest`, `secure_media`. Both: `audionativeformat` / `videonativeformat`
+ * (funcs/func_channel.c), plus `audioreadformat` when the native list has several formats.
+ *
+ * `Channel:` carries the Uniqueid (action_getvar falls back from name to uniqueid), which is
+ * stable across masquerades while the name is not. A flag that cannot be read takes the value
+ * that keeps the leg from being offloaded (secure, held, direct), since RtpLeg has no
+ * "unknown" for them.
+ */
+
+import type { ChannelInfo, RtpLeg, SocketAddr } from '../../model/pbx.js';
+import {
+  readAddress,
+  readDirect,
+  readFlag,
+  readFormatList,
+  readFormatName,
+  readSipSecureMedia,
+  type Reading,
+} from './getvar-values.js';
+
+export interface LegReadBackend {
+  /** Getvar; resolves with the `Value` ('' when absent), rejects with AmiError & co. */
+  getvar(channelId: string, variable: string): Promise<string>;
+  /** chan_sip: the peer's directmedia setting (SIPshowpeer), null when unknown. */
+  sipDirectMedia(peer: string): Promise<boolean | null>;
+  /** chan_sip: whether Hold (without Unhold) was seen for the channel. */
+  heldByEvents(channelId: string): boolean;
+  now(): number;
+}
+
+export interface LegReadResult {
+  readonly leg: RtpLeg;
+  /** What could not be read, for the log. */
+  readonly problems: readonly string[];
+  /** Getvar requests made. */
+  readonly requests: number;
+}
+
+export const PJSIP_LEG_VARIABLES = [
+  'CHANNEL(rtp,src)',
+  'CHANNEL(rtp,dest)',
+  'CHANNEL(rtp,direct)',
+  'CHANNEL(rtp,secure)',
+  'CHANNEL(rtp,hold)',
+  'CHANNEL(audionativeformat)',
+  'CHANNEL(videonativeformat)',
+] as const;
+
+export const SIP_LEG_VARIABLES = [
+  'CHANNEL(rtpsource)',
+  'CHANNEL(rtpdest)',
+  'CHANNEL(secure_media)',
+  'CHANNEL(audionativeformat)',
+  'CHANNEL(videonativeformat)',
+] as const;
+
+class Problems {
+  readonly list: string[] = [];
+  take<T>(variable: string, r: Reading<T>): Reading<T> {
+    if (r.kind === 'failed') this.list.push(`${variable}: ${r.why}`);
+    return r;
+  }
+}
+
+function addressOrNull(r: Reading<SocketAddr>): SocketAddr | null {
+  return r.kind === 'value' ? r.value : null;
+}
+
+function flagOr(r: Reading<boolean>, unsafe: boolean): boolean {
+  return r.kind === 'value' ? r.value : unsafe;
+}
+
+export async function readRtpLeg(backend: LegReadBackend, channel: ChannelInfo): Promise<LegReadResult> {
+  const base = {
+    channelId: channel.id,
+    remoteLearned: null, // AMI cannot tell a learned remote from the SDP one
+    payloadTypes: null, // no payload-type numbers are exposed by CHANNEL()
+  };
+  if (channel.driver !== 'pjsip' && channel.driver !== 'sip') {
+    const leg: RtpLeg = {
+      ...base,
+      local: null,
+      remote: null,
+      direct: false,
+      secure: false,
+      hold: false,
+      codec: null,
+      otherMedia: null,
+      readAt: backend.now(),
+    };
+    return { leg, problems: [`driver ${channel.driver} has no RTP leg readable over AMI`], requests: 0 };
+  }
+  const variables = channel.driver === 'pjsip' ? PJSIP_LEG_VARIABLES : SIP_LEG_VARIABLES;
+  const values = await Promise.all(variables.map((v) => backend.getvar(channel.id, v)));
+  let requests = variables.length;
+  const value = (i: number): string => values[i] ?? '';
+  const p = new Problems();
+
+  const formats = p.take('audionativeformat', readFormatList(value(variables.length - 2)));
+  const video = p.take('videonativeformat', readFormatList(value(variables.length - 1)));
+  let codec: string | null = null;
+  if (formats.kind === 'value' && formats.value.length === 1) {
+    codec = formats.value[0] ?? null;
+  } else if (formats.kind === 'value') {
+    // Several native formats: the read format says which one is in use.
+    requests++;
+    const read = p.take(
+      'audioreadformat',
+      readFormatName(await backend.getvar(channel.id, 'CHANNEL(audioreadformat)')),
+    );
+    codec = read.kind === 'value' ? read.value : null;
+  }
+  const otherMedia = video.kind === 'value' ? true : video.kind === 'unset' ? false : null;
+
+  if (channel.driver === 'pjsip') {
+    const leg: RtpLeg = {
+      ...base,
+      local: addressOrNull(p.take('rtp,src', readAddress(value(0)))),
+      remote: addressOrNull(p.take('rtp,dest', readAddress(value(1)))),
+      direct: flagOr(p.take('rtp,direct', readDirect(value(2))), true),
+      secure: flagOr(p.take('rtp,secure', readFlag(value(3))), true),
+      hold: flagOr(p.take('rtp,hold', readFlag(value(4))), true),
+      codec,
+      otherMedia,
+      readAt: backend.now(),
+    };
+    return { leg, problems: p.list, requests };
+  }
+
+  // chan_sip: hold and direct media have no CHANNEL() item; the Hold events and the peer's
+  // directmedia setting (sip_get_rtp_peer returns REMOTE when it is on) stand in.
+  const direct = channel.endpoint ? await backend.sipDirectMedia(channel.endpoint) : null;
+  if (direct === null) p.list.push('directmedia of the peer unknown; taken as on');
+  const leg: RtpLeg = {
+    ...base,
+    local: addressOrNull(p.take('rtpsource', readAddress(value(0)))),
+    remote: addressOrNull(p.take('rtpdest', readAddress(value(1)))),
+    direct: direct ?? true,
+    secure: flagOr(p.take('secure_media', readSipSecureMedia(value(2))), true),
+    hold: backend.heldByEvents(channel.id),
+    codec,
+    otherMedia,
+    readAt: backend.now(),
+  };
+  return { leg, problems: p.list, requests };
+}
