@@ -7,6 +7,7 @@ import { parseMonitorLine, type NeighMonitorEvent } from './parse-monitor.js';
 
 /** The part of a child process the monitor uses; injected in unit tests. */
 export interface MonitorProcess {
+  readonly pid?: number | undefined;
   readonly stdout: NodeJS.ReadableStream | null;
   on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
@@ -71,6 +72,11 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
 
   get status(): NeighMonitorStatus {
     return this.statusValue;
+  }
+
+  /** Process id of the running child, for operators and tests that check nothing is left behind. */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
   }
 
   start(): void {

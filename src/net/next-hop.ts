@@ -189,6 +189,10 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     return this.monitor?.status ?? 'stopped';
   }
 
+  get monitorPid(): number | null {
+    return this.monitor?.pid ?? null;
+  }
+
   private expired(entry: Entry): boolean {
     const ttl = entry.hop === null ? this.unknownTtlMs : this.ttlMs;
     return this.clock.now() - entry.readAt >= ttl;

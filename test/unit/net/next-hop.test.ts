@@ -8,8 +8,8 @@ const FAR = '198.51.100.10';
 const FAR6 = '2001:db8:100::10';
 const GW = '198.51.100.11';
 const BEHIND_GW = '203.0.113.7';
-const MAC_A = '02:00:5e:10:00:0a';
-const MAC_B = '02:00:5e:10:00:0b';
+const MAC_A = '00:00:5e:00:53:0a';
+const MAC_B = '00:00:5e:00:53:0b';
 
 beforeEach(() => {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
