@@ -1,0 +1,61 @@
+/**
+ * The simulated Asterisk used by the integration tests and the demo.
+ *
+ * ```ts
+ * const pbx = await SimulatedPbx.start({
+ *   version: 22, driver: 'pjsip',
+ *   ami: { host: '127.0.0.1', port: 0, users: [{ username: 'agent', secret: 's3cret', read: 'all', write: 'all' }] },
+ *   openRtpSocket: (family, address, port) => testbed.udpSocket('pbx', family === 6 ? 'udp6' : 'udp4', address, port),
+ *   localAddress: { ipv4: testbed.pbx.ipv4, ipv6: testbed.pbx.ipv6 },
+ *   endpoints: { alice: { extension: '2001' }, bob: { extension: '2002', rtpTimeout: 30 } },
+ * });
+ * const { port } = pbx.amiAddress();               // AMI: real wire protocol on a real socket
+ * const call = await pbx.placeCall({ caller: { endpoint: 'alice', remote: { address, port } }, callee: { … } });
+ * call.caller.localRtpPort;                        // where alice's phone sends RTP
+ * call.hold('caller'); call.unhold('caller');      // Hold / MusicOnHoldStart …, relay stops and resumes
+ * call.startMixMonitor('callee');                  // simple_bridge ~2 ms later
+ * call.reinvite('callee', newRemote);              // no event but the BRIDGEPEER VarSet hint
+ * await call.blindTransfer('caller', { endpoint: 'carol', remote }); // → new SimCall
+ * pbx.attendedTransfer({ call: a, transferer: 'caller' }, { call: b, transferer: 'caller' });
+ * call.hangup();
+ * pbx.relayStats();                                // packets relayed, time in the relay path
+ * await pbx.restart();                             // sessions dropped, new CoreStatus start-up time
+ * await pbx.stop();
+ * ```
+ *
+ * AMI facts reproduced (see shared ref/asterisk.md): banner `Asterisk Call Manager/9.0.0`
+ * (20) or `/11.0.0` (22); `Events:` masks ANDed with `read=`; failed logins answered after
+ * 1 s and dropped; `Permission denied` before login and without `write=` authority; list
+ * actions as `EventList: start` + items with ActionID + `…Complete`; BridgeEnter showing
+ * `simple_bridge` with native_rtp chosen a moment later; BridgeList's `BridgeType:`
+ * filtering on the technology; Getvar by channel name or Uniqueid with an empty Value when
+ * the function fails; VarSet of BRIDGEPEER/BRIDGEPVTCALLID (class dialplan) as the only
+ * hint of a media-path change; RTCPReceived's SR `SSRC` carrying the NTP-seconds word.
+ *
+ * Actions: Login, Logoff, Challenge, Events, Ping, CoreStatus, ListCommands, UserEvent,
+ * Getvar, Setvar, Hangup, CoreShowChannels, BridgeList, BridgeInfo, MixMonitor,
+ * StopMixMonitor, BlindTransfer, Atxfer, and PJSIPShowEndpoint (pjsip only).
+ *
+ * Channel variables Getvar can read: `CHANNEL(rtp,src|dest|direct|secure|hold[,audio])`
+ * (pjsip), `CHANNEL(rtpsource|rtpdest|secure_media)` (sip), `CHANNEL(audionativeformat|
+ * audioreadformat|audiowriteformat|name|uniqueid|linkedid|state|channeltype)`,
+ * `CHANNEL(pjsip,call-id)`, `BRIDGEPEER`, `BRIDGEPVTCALLID` and variables set by Setvar.
+ */
+export { SimulatedPbx, type RelayStats, type CallRelayStats } from './pbx.js';
+export { SimCall, type LegName, type PartySpec, type PlaceCallSpec, type SimLegInfo } from './call.js';
+export { PbxError, type PbxErrorCode } from './errors.js';
+export type {
+  SimulatedPbxOptions,
+  AmiOptions,
+  AmiUser,
+  EndpointConfig,
+  OpenRtpSocket,
+  AsteriskVersion,
+  ChannelDriverName,
+  Codec,
+  DtmfMode,
+  MediaEncryption,
+} from './options.js';
+export type { ManagerEvent } from './ami/events.js';
+export type { HostPort } from './rtp/address.js';
+export { EventClass, authorityToString } from './ami/privileges.js';
