@@ -9,6 +9,7 @@ import { parseMonitorLine, type NeighMonitorEvent } from './parse-monitor.js';
 export interface MonitorProcess {
   readonly pid?: number | undefined;
   readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr?: NodeJS.ReadableStream | null;
   on(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   kill(signal?: NodeJS.Signals): boolean;
@@ -16,8 +17,7 @@ export interface MonitorProcess {
 
 export type MonitorSpawner = (file: string, args: readonly string[]) => MonitorProcess;
 
-const spawnProcess: MonitorSpawner = (file, args) =>
-  spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+const spawnProcess: MonitorSpawner = (file, args) => spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
 
 export type NeighMonitorStatus = 'stopped' | 'running' | 'backoff';
 
@@ -131,9 +131,13 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
       this.child = null;
       this.scheduleRestart(error);
     };
+    // The tail of stderr says why `ip` gave up (e.g. a namespace that is gone).
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-1024)));
     child.on('error', (err) => ended(this.failure('spawn', err.message)));
     child.on('exit', (code, signal) =>
-      ended(this.failure('failed', `exited (${signal ?? `code ${code ?? '?'}`})`)),
+      ended(this.failure('failed', `exited (${signal ?? `code ${code ?? '?'}`})`, stderr)),
     );
     this.followLines(child);
     this.setStatus('running');
@@ -165,9 +169,10 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
     this.restartTimer = this.clock.setTimeout(() => this.spawnChild(), delay);
   }
 
-  private failure(reason: 'spawn' | 'failed', detail: string): NetError {
+  private failure(reason: 'spawn' | 'failed', detail: string, stderr = ''): NetError {
     const command = [this.ipPath, ...this.argv].join(' ');
-    return new NetError('NET_MONITOR', reason, `${command} ${detail}`, { command });
+    const said = stderr.trim() === '' ? '' : `: ${stderr.trim()}`;
+    return new NetError('NET_MONITOR', reason, `${command} ${detail}${said}`, { command, stderr });
   }
 
   private setStatus(status: NeighMonitorStatus): void {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { NetError } from './errors.js';
 import { canonicalAddress } from './ip-address.js';
 import { IpCommand, type IpCommandOptions } from './ip-command.js';
@@ -44,6 +44,11 @@ export interface NextHopResolverOptions extends IpCommandOptions {
   readonly solicitIntervalMs?: number;
   /** Reads `refresh()` runs at once. @default 4 */
   readonly refreshConcurrency?: number;
+  /**
+   * Wait after each monitor (re)start before re-reading the cache: `ip` subscribes to netlink a
+   * moment after it is spawned, and a change in between would otherwise be missed. @default 250
+   */
+  readonly resyncDelayMs?: number;
   /** The neighbour monitor `start()` runs, minus what is shared (netns, ipPath, clock). */
   readonly monitor?: Omit<NeighMonitorOptions, 'netns' | 'ipPath' | 'clock'>;
 }
@@ -80,6 +85,10 @@ const neighbourKey = (device: string, address: string): string => `${device} ${a
  * then the neighbour entry of the gateway or the address itself. Unknown is `null` ("not yet"),
  * never a guess. Results are cached per address; concurrent lookups of one address share one
  * read; a neighbour monitor (`start()`) keeps cached entries current.
+ *
+ * A MAC once known outlives the kernel's entry (state `stale-kept`, see `NextHopState`): with
+ * the media on the switch the host stops talking to the remote, so the entry ages out although
+ * nothing moved. Callers `forget()` an address when no flow needs it any more.
  */
 export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   private readonly ip: IpCommand;
@@ -90,6 +99,7 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   private readonly inflight = new Map<string, Promise<NextHop | null>>();
   private readonly lastSolicit = new Map<string, number>();
   private monitor: NeighMonitor | null = null;
+  private resyncTimer: TimerHandle | null = null;
   /**
    * Monitor lines seen while reads were in flight, by neighbour, so a read that started before a
    * line arrived does not overwrite what the line said. Kept only while reads are in flight.
@@ -170,9 +180,14 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     monitor.on('exited', (error) => this.emit('warning', error));
     monitor.on('status', (status) => this.emit('monitor', status));
     monitor.on('started', () => {
-      void this.refresh().then(({ failed }) => {
-        for (const { error } of failed) this.emit('warning', error);
-      });
+      if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
+      this.resyncTimer = this.clock.setTimeout(() => {
+        this.resyncTimer = null;
+        if (this.monitor !== monitor) return;
+        void this.refresh().then(({ failed }) => {
+          for (const { error } of failed) this.emit('warning', error);
+        });
+      }, this.options.resyncDelayMs ?? 250);
     });
     this.monitor = monitor;
     monitor.start();
@@ -182,6 +197,8 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   async stop(): Promise<void> {
     const monitor = this.monitor;
     this.monitor = null;
+    if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer = null;
     if (monitor !== null) await monitor.stop();
   }
 

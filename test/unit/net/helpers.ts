@@ -109,6 +109,7 @@ export class FakeIp {
 /** A child process whose stdout and death the test controls. */
 export class FakeChild extends EventEmitter implements MonitorProcess {
   readonly stdout = new PassThrough();
+  readonly stderr = new PassThrough();
   readonly signals: NodeJS.Signals[] = [];
   /** Whether SIGTERM makes it exit (else only SIGKILL does). */
   obeysTerm = true;

@@ -103,6 +103,20 @@ describe('NeighMonitor', () => {
     await mon.stop();
   });
 
+  it('says what ip printed before it died', async () => {
+    const { mon, spawner } = monitor();
+    const errors: string[] = [];
+    mon.on('exited', (err) => errors.push(err.message));
+    mon.start();
+    spawner.last.stderr.write('Cannot open network namespace "rtpotestpbx": No such file or directory\n');
+    await settle();
+    spawner.last.die(255);
+    expect(errors).toEqual([
+      'ip -n rtpotestpbx monitor neigh exited (code 255): Cannot open network namespace "rtpotestpbx": No such file or directory',
+    ]);
+    await mon.stop();
+  });
+
   it('retries when the program cannot be spawned at all', async () => {
     const { mon, spawner, exits } = monitor();
     const errors: string[] = [];

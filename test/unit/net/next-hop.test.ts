@@ -401,6 +401,9 @@ describe('NextHopResolver with the neighbour monitor', () => {
     await settle();
     expect(spawner.children).toHaveLength(2);
     expect(warnings).toEqual(['NET_MONITOR']);
+    expect(changes).toEqual([]);
+    vi.advanceTimersByTime(250);
+    await settle();
     expect(changes).toEqual([[FAR, { mac: MAC_A, device: 'breth0', via: null, state: 'REACHABLE' }]]);
     await resolver.stop();
   });
