@@ -4,7 +4,7 @@
  */
 
 import { ProtocolError } from '../errors.js';
-import { pad8 } from './bytes.js';
+import { pad8, put16, put32, put64, zero } from './bytes.js';
 import {
   OFPAT_DEC_NW_TTL,
   OFPAT_GROUP,
@@ -74,53 +74,55 @@ export function actionsLength(actions: readonly Action[]): number {
 
 /** Writes one action at `off`; returns the offset after it. */
 export function writeAction(buf: Buffer, off: number, a: Action): number {
-  const len = actionLength(a);
-  buf.writeUInt16BE(len, off + 2);
   switch (a.type) {
     case 'OUTPUT':
-      buf.writeUInt16BE(OFPAT_OUTPUT, off);
-      buf.writeUInt32BE(a.port >>> 0, off + 4);
-      buf.writeUInt16BE(a.maxLen ?? 0, off + 8);
-      buf.fill(0, off + 10, off + 16);
-      break;
+      put32(buf, off, (OFPAT_OUTPUT << 16) | 16);
+      put32(buf, off + 4, a.port >>> 0);
+      put16(buf, off + 8, a.maxLen ?? 0);
+      zero(buf, off + 10, off + 16);
+      return off + 16;
     case 'SET_FIELD': {
-      buf.writeUInt16BE(OFPAT_SET_FIELD, off);
-      const end = writeOxmField(buf, off + 4, a.field);
-      buf.fill(0, end, off + len);
-      break;
+      // ofp_action_set_field: the TLV, zero-padded to 8 (1.3.5 §7.2.5); the length is known
+      // once the TLV is written.
+      const tlvEnd = writeOxmField(buf, off + 4, a.field);
+      const end = off + pad8(tlvEnd - off);
+      zero(buf, tlvEnd, end);
+      put16(buf, off, OFPAT_SET_FIELD);
+      put16(buf, off + 2, end - off);
+      return end;
     }
     case 'SET_NW_TTL':
-      buf.writeUInt16BE(OFPAT_SET_NW_TTL, off);
-      buf.writeUInt32BE(0, off + 4);
+      put32(buf, off, (OFPAT_SET_NW_TTL << 16) | 8);
+      put32(buf, off + 4, 0);
       buf[off + 4] = a.ttl;
-      break;
+      return off + 8;
     case 'DEC_NW_TTL':
-      buf.writeUInt16BE(OFPAT_DEC_NW_TTL, off);
-      buf.writeUInt32BE(0, off + 4);
-      break;
+      put32(buf, off, (OFPAT_DEC_NW_TTL << 16) | 8);
+      put32(buf, off + 4, 0);
+      return off + 8;
     case 'GROUP':
-      buf.writeUInt16BE(OFPAT_GROUP, off);
-      buf.writeUInt32BE(a.groupId >>> 0, off + 4);
-      break;
+      put32(buf, off, (OFPAT_GROUP << 16) | 8);
+      put32(buf, off + 4, a.groupId >>> 0);
+      return off + 8;
     case 'SET_QUEUE':
-      buf.writeUInt16BE(OFPAT_SET_QUEUE, off);
-      buf.writeUInt32BE(a.queueId >>> 0, off + 4);
-      break;
+      put32(buf, off, (OFPAT_SET_QUEUE << 16) | 8);
+      put32(buf, off + 4, a.queueId >>> 0);
+      return off + 8;
     case 'PUSH_VLAN':
-      buf.writeUInt16BE(OFPAT_PUSH_VLAN, off);
-      buf.writeUInt32BE(0, off + 4);
-      buf.writeUInt16BE(a.ethertype, off + 4);
-      break;
+      put32(buf, off, (OFPAT_PUSH_VLAN << 16) | 8);
+      put32(buf, off + 4, 0);
+      put16(buf, off + 4, a.ethertype);
+      return off + 8;
     case 'POP_VLAN':
-      buf.writeUInt16BE(OFPAT_POP_VLAN, off);
-      buf.writeUInt32BE(0, off + 4);
-      break;
+      put32(buf, off, (OFPAT_POP_VLAN << 16) | 8);
+      put32(buf, off + 4, 0);
+      return off + 8;
     case 'RAW':
-      buf.writeUInt16BE(a.actionType, off);
+      put16(buf, off, a.actionType);
+      put16(buf, off + 2, 4 + a.body.length);
       a.body.copy(buf, off + 4);
-      break;
+      return off + 4 + a.body.length;
   }
-  return off + len;
 }
 
 /** Reads the actions in `buf[off..end]`. */
@@ -194,42 +196,41 @@ export function instructionsLength(instructions: readonly Instruction[]): number
 
 /** Writes one instruction at `off`; returns the offset after it. */
 export function writeInstruction(buf: Buffer, off: number, ins: Instruction): number {
-  const len = instructionLength(ins);
-  buf.writeUInt16BE(len, off + 2);
   switch (ins.type) {
     case 'APPLY_ACTIONS':
     case 'WRITE_ACTIONS': {
-      buf.writeUInt16BE(ins.type === 'APPLY_ACTIONS' ? OFPIT_APPLY_ACTIONS : OFPIT_WRITE_ACTIONS, off);
-      buf.writeUInt32BE(0, off + 4);
       let p = off + 8;
       for (let i = 0; i < ins.actions.length; i++) p = writeAction(buf, p, ins.actions[i]!);
-      break;
+      put16(buf, off, ins.type === 'APPLY_ACTIONS' ? OFPIT_APPLY_ACTIONS : OFPIT_WRITE_ACTIONS);
+      put16(buf, off + 2, p - off);
+      put32(buf, off + 4, 0);
+      return p;
     }
     case 'CLEAR_ACTIONS':
-      buf.writeUInt16BE(OFPIT_CLEAR_ACTIONS, off);
-      buf.writeUInt32BE(0, off + 4);
-      break;
+      put32(buf, off, (OFPIT_CLEAR_ACTIONS << 16) | 8);
+      put32(buf, off + 4, 0);
+      return off + 8;
     case 'GOTO_TABLE':
-      buf.writeUInt16BE(OFPIT_GOTO_TABLE, off);
-      buf.writeUInt32BE(0, off + 4);
+      put32(buf, off, (OFPIT_GOTO_TABLE << 16) | 8);
+      put32(buf, off + 4, 0);
       buf[off + 4] = ins.tableId;
-      break;
+      return off + 8;
     case 'WRITE_METADATA':
-      buf.writeUInt16BE(OFPIT_WRITE_METADATA, off);
-      buf.writeUInt32BE(0, off + 4);
-      buf.writeBigUInt64BE(ins.metadata, off + 8);
-      buf.writeBigUInt64BE(ins.mask, off + 16);
-      break;
+      put32(buf, off, (OFPIT_WRITE_METADATA << 16) | 24);
+      put32(buf, off + 4, 0);
+      put64(buf, off + 8, ins.metadata);
+      put64(buf, off + 16, ins.mask);
+      return off + 24;
     case 'METER':
-      buf.writeUInt16BE(OFPIT_METER, off);
-      buf.writeUInt32BE(ins.meterId >>> 0, off + 4);
-      break;
+      put32(buf, off, (OFPIT_METER << 16) | 8);
+      put32(buf, off + 4, ins.meterId >>> 0);
+      return off + 8;
     case 'RAW':
-      buf.writeUInt16BE(ins.instructionType, off);
+      put16(buf, off, ins.instructionType);
+      put16(buf, off + 2, 4 + ins.body.length);
       ins.body.copy(buf, off + 4);
-      break;
+      return off + 4 + ins.body.length;
   }
-  return off + len;
 }
 
 /** Reads the instructions in `buf[off..end]`. */

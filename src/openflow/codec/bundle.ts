@@ -84,12 +84,12 @@ export function writeBundleAddFlowMod(
   f: FlowModFields,
   command?: number,
 ): number {
-  const inner = flowModLength(f);
-  writeExperimenterHeader(buf, off, BUNDLE_ADD_FIXED + inner, xid, ONFT_BUNDLE_ADD_MESSAGE);
+  const end = writeFlowMod(buf, off + BUNDLE_ADD_FIXED, xid, f, command);
+  writeExperimenterHeader(buf, off, end - off, xid, ONFT_BUNDLE_ADD_MESSAGE);
   buf.writeUInt32BE(bundleId >>> 0, off + 16);
   buf.writeUInt16BE(0, off + 20);
   buf.writeUInt16BE(flags, off + 22);
-  return writeFlowMod(buf, off + BUNDLE_ADD_FIXED, xid, f, command);
+  return end;
 }
 
 export interface Experimenter {

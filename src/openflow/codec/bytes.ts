@@ -145,3 +145,28 @@ export function readIpv6(buf: Buffer, off: number): string {
 export function toHex(buf: Buffer): string {
   return buf.toString('hex');
 }
+
+// Unchecked big-endian stores for the flow-mod writer: `Buffer#writeUInt16BE` and `#fill`
+// validate their arguments on every call, which dominated the cost of encoding a batch. The
+// callers size the buffer first, so bounds are known to hold.
+
+export function put16(buf: Buffer, off: number, v: number): void {
+  buf[off] = v >>> 8;
+  buf[off + 1] = v;
+}
+
+export function put32(buf: Buffer, off: number, v: number): void {
+  buf[off] = v >>> 24;
+  buf[off + 1] = v >>> 16;
+  buf[off + 2] = v >>> 8;
+  buf[off + 3] = v;
+}
+
+export function put64(buf: Buffer, off: number, v: bigint): void {
+  put32(buf, off, Number((v >> 32n) & 0xffffffffn));
+  put32(buf, off + 4, Number(v & 0xffffffffn));
+}
+
+export function zero(buf: Buffer, from: number, to: number): void {
+  for (let i = from; i < to; i++) buf[i] = 0;
+}

@@ -7,16 +7,9 @@
  */
 
 import { ProtocolError } from '../errors.js';
-import { need } from './bytes.js';
-import {
-  OFP_NO_BUFFER,
-  OFPFC_ADD,
-  OFPG_ANY,
-  OFPP_ANY,
-  OFPT_FLOW_MOD,
-} from './constants.js';
+import { need, put16, put32, put64 } from './bytes.js';
+import { OFP13_VERSION, OFP_NO_BUFFER, OFPFC_ADD, OFPG_ANY, OFPP_ANY, OFPT_FLOW_MOD } from './constants.js';
 import { instructionsLength, readInstructions, writeInstruction, type Instruction } from './actions.js';
-import { writeHeader } from './header.js';
 import { matchWireLength, readMatch, writeMatch, type Match } from './oxm.js';
 
 export const OFP_FLOW_MOD_FIXED_LEN = 48;
@@ -67,8 +60,10 @@ export function flowModLength(f: FlowModFields): number {
 }
 
 /**
- * Writes a flow mod at `off` and returns the offset after it. `command` overrides
- * `f.command`, so one spec list can be written as ADDs or as DELETE_STRICTs.
+ * Writes a flow mod at `off` and returns the offset after it; `buf` must hold
+ * `flowModLength(f)` bytes there. `command` overrides `f.command`, so one spec list can be
+ * written as ADDs or as DELETE_STRICTs. The header length is filled in last, from what was
+ * written, so a batch writer measures each message once.
  */
 export function writeFlowMod(
   buf: Buffer,
@@ -77,23 +72,26 @@ export function writeFlowMod(
   f: FlowModFields,
   command: number = f.command ?? OFPFC_ADD,
 ): number {
-  const length = flowModLength(f);
-  writeHeader(buf, off, OFPT_FLOW_MOD, length, xid);
-  buf.writeBigUInt64BE(f.cookie ?? 0n, off + 8);
-  buf.writeBigUInt64BE(f.cookieMask ?? 0n, off + 16);
+  const start = off;
+  buf[off] = OFP13_VERSION;
+  buf[off + 1] = OFPT_FLOW_MOD;
+  put32(buf, off + 4, xid);
+  put64(buf, off + 8, f.cookie ?? 0n);
+  put64(buf, off + 16, f.cookieMask ?? 0n);
   buf[off + 24] = f.tableId ?? 0;
   buf[off + 25] = command;
-  buf.writeUInt16BE(f.idleTimeout ?? 0, off + 26);
-  buf.writeUInt16BE(f.hardTimeout ?? 0, off + 28);
-  buf.writeUInt16BE(f.priority ?? OFP_DEFAULT_PRIORITY, off + 30);
-  buf.writeUInt32BE((f.bufferId ?? OFP_NO_BUFFER) >>> 0, off + 32);
-  buf.writeUInt32BE((f.outPort ?? OFPP_ANY) >>> 0, off + 36);
-  buf.writeUInt32BE((f.outGroup ?? OFPG_ANY) >>> 0, off + 40);
-  buf.writeUInt16BE(f.flags ?? 0, off + 44);
-  buf.writeUInt16BE(0, off + 46); // pad (OF1.4 puts `importance` here)
+  put16(buf, off + 26, f.idleTimeout ?? 0);
+  put16(buf, off + 28, f.hardTimeout ?? 0);
+  put16(buf, off + 30, f.priority ?? OFP_DEFAULT_PRIORITY);
+  put32(buf, off + 32, f.bufferId ?? OFP_NO_BUFFER);
+  put32(buf, off + 36, f.outPort ?? OFPP_ANY);
+  put32(buf, off + 40, f.outGroup ?? OFPG_ANY);
+  put16(buf, off + 44, f.flags ?? 0);
+  put16(buf, off + 46, 0); // pad (OF1.4 puts `importance` here)
   off = writeMatch(buf, off + OFP_FLOW_MOD_FIXED_LEN, f.match ?? EMPTY_MATCH);
   const instructions = f.instructions ?? NO_INSTRUCTIONS;
   for (let i = 0; i < instructions.length; i++) off = writeInstruction(buf, off, instructions[i]!);
+  put16(buf, start + 2, off - start);
   return off;
 }
 

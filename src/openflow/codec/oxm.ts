@@ -6,7 +6,20 @@
  */
 
 import { ProtocolError } from '../errors.js';
-import { need, pad8, readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } from './bytes.js';
+import {
+  need,
+  pad8,
+  put16,
+  put32,
+  put64,
+  readIpv4,
+  readIpv6,
+  readMac,
+  writeIpv4,
+  writeIpv6,
+  writeMac,
+  zero,
+} from './bytes.js';
 import {
   OFPMT_OXM,
   OFPXMC_OPENFLOW_BASIC,
@@ -105,24 +118,51 @@ const NAME_BY_FIELD = new Map<number, OxmFieldName>(
 
 /** Bytes of one TLV including its 4-byte header. */
 export function oxmFieldLength(f: OxmField): number {
-  if (f.type === 'RAW') return 4 + f.payload.length;
-  const size = FIELDS[f.type].size;
+  let size: number;
+  switch (f.type) {
+    case 'RAW':
+      return 4 + f.payload.length;
+    case 'IP_PROTO':
+    case 'IP_DSCP':
+      size = 1;
+      break;
+    case 'ETH_TYPE':
+    case 'UDP_SRC':
+    case 'UDP_DST':
+      size = 2;
+      break;
+    case 'IN_PORT':
+    case 'IPV4_SRC':
+    case 'IPV4_DST':
+      size = 4;
+      break;
+    case 'ETH_SRC':
+    case 'ETH_DST':
+      size = 6;
+      break;
+    case 'IPV6_SRC':
+    case 'IPV6_DST':
+      size = 16;
+      break;
+    default:
+      size = FIELDS[f.type].size;
+  }
   return 4 + (f.mask === undefined ? size : size * 2);
 }
 
-function writeValue(buf: Buffer, off: number, info: FieldInfo, value: number | bigint | string): void {
-  switch (info.kind) {
+function writeValue(buf: Buffer, off: number, kind: Kind, value: number | bigint | string): void {
+  switch (kind) {
     case 'u8':
-      buf.writeUInt8(value as number, off);
+      buf[off] = value as number;
       return;
     case 'u16':
-      buf.writeUInt16BE(value as number, off);
+      put16(buf, off, value as number);
       return;
     case 'u32':
-      buf.writeUInt32BE(value as number, off);
+      put32(buf, off, value as number);
       return;
     case 'u64':
-      buf.writeBigUInt64BE(value as bigint, off);
+      put64(buf, off, value as bigint);
       return;
     case 'mac':
       writeMac(buf, off, value as string);
@@ -136,24 +176,71 @@ function writeValue(buf: Buffer, off: number, info: FieldInfo, value: number | b
   }
 }
 
-/** Writes one TLV at `off`; returns the offset after it. */
+/** Writes the 4-byte OXM header: class u16 | field u7 | hasmask u1 | length u8 (1.3.5 §7.2.2.2). */
+function putOxmHeader(buf: Buffer, off: number, field: number, size: number, masked: boolean): void {
+  buf[off] = OFPXMC_OPENFLOW_BASIC >>> 8;
+  buf[off + 1] = OFPXMC_OPENFLOW_BASIC & 0xff;
+  buf[off + 2] = masked ? (field << 1) | 1 : field << 1;
+  buf[off + 3] = masked ? size * 2 : size;
+}
+
+function putField(
+  buf: Buffer,
+  off: number,
+  field: number,
+  size: number,
+  kind: Kind,
+  value: number | bigint | string,
+  mask: number | bigint | string | undefined,
+): number {
+  putOxmHeader(buf, off, field, size, mask !== undefined);
+  writeValue(buf, off + 4, kind, value);
+  if (mask === undefined) return off + 4 + size;
+  writeValue(buf, off + 4 + size, kind, mask);
+  return off + 4 + size * 2;
+}
+
+/**
+ * Writes one TLV at `off`; returns the offset after it. A switch with constants per field
+ * rather than a lookup in FIELDS: this runs ~16 times per flow mod in a batch.
+ */
 export function writeOxmField(buf: Buffer, off: number, f: OxmField): number {
-  if (f.type === 'RAW') {
-    buf.writeUInt16BE(f.oxmClass, off);
-    buf[off + 2] = (f.field << 1) | (f.hasMask ? 1 : 0);
-    buf[off + 3] = f.payload.length;
-    f.payload.copy(buf, off + 4);
-    return off + 4 + f.payload.length;
+  switch (f.type) {
+    case 'IN_PORT':
+      return putField(buf, off, OFPXMT_OFB_IN_PORT, 4, 'u32', f.value, f.mask);
+    case 'ETH_TYPE':
+      return putField(buf, off, OFPXMT_OFB_ETH_TYPE, 2, 'u16', f.value, f.mask);
+    case 'IP_PROTO':
+      return putField(buf, off, OFPXMT_OFB_IP_PROTO, 1, 'u8', f.value, f.mask);
+    case 'IPV4_SRC':
+      return putField(buf, off, OFPXMT_OFB_IPV4_SRC, 4, 'ipv4', f.value, f.mask);
+    case 'IPV4_DST':
+      return putField(buf, off, OFPXMT_OFB_IPV4_DST, 4, 'ipv4', f.value, f.mask);
+    case 'UDP_SRC':
+      return putField(buf, off, OFPXMT_OFB_UDP_SRC, 2, 'u16', f.value, f.mask);
+    case 'UDP_DST':
+      return putField(buf, off, OFPXMT_OFB_UDP_DST, 2, 'u16', f.value, f.mask);
+    case 'ETH_SRC':
+      return putField(buf, off, OFPXMT_OFB_ETH_SRC, 6, 'mac', f.value, f.mask);
+    case 'ETH_DST':
+      return putField(buf, off, OFPXMT_OFB_ETH_DST, 6, 'mac', f.value, f.mask);
+    case 'IPV6_SRC':
+      return putField(buf, off, OFPXMT_OFB_IPV6_SRC, 16, 'ipv6', f.value, f.mask);
+    case 'IPV6_DST':
+      return putField(buf, off, OFPXMT_OFB_IPV6_DST, 16, 'ipv6', f.value, f.mask);
+    case 'IP_DSCP':
+      return putField(buf, off, OFPXMT_OFB_IP_DSCP, 1, 'u8', f.value, f.mask);
+    case 'RAW':
+      put16(buf, off, f.oxmClass);
+      buf[off + 2] = (f.field << 1) | (f.hasMask ? 1 : 0);
+      buf[off + 3] = f.payload.length;
+      f.payload.copy(buf, off + 4);
+      return off + 4 + f.payload.length;
+    default: {
+      const info = FIELDS[f.type];
+      return putField(buf, off, info.field, info.size, info.kind, f.value, f.mask);
+    }
   }
-  const info = FIELDS[f.type];
-  const hasMask = f.mask !== undefined;
-  // oxm_header: class u16 | field u7 | hasmask u1 | length u8 (1.3.5 §7.2.2.2)
-  buf.writeUInt16BE(OFPXMC_OPENFLOW_BASIC, off);
-  buf[off + 2] = (info.field << 1) | (hasMask ? 1 : 0);
-  buf[off + 3] = hasMask ? info.size * 2 : info.size;
-  writeValue(buf, off + 4, info, f.value);
-  if (f.mask !== undefined) writeValue(buf, off + 4 + info.size, info, f.mask);
-  return off + 4 + (hasMask ? info.size * 2 : info.size);
 }
 
 function readValue(buf: Buffer, off: number, kind: Kind): number | bigint | string {
@@ -209,13 +296,13 @@ export function matchWireLength(match: Match): number {
 /** Writes `ofp_match` (type OXM, TLVs, zero padding) at `off`; returns the offset after it. */
 export function writeMatch(buf: Buffer, off: number, match: Match): number {
   const start = off;
-  buf.writeUInt16BE(OFPMT_OXM, off);
+  put16(buf, off, OFPMT_OXM);
   off += 4;
   for (let i = 0; i < match.length; i++) off = writeOxmField(buf, off, match[i]!);
   const length = off - start;
-  buf.writeUInt16BE(length, start + 2);
+  put16(buf, start + 2, length);
   const end = start + pad8(length);
-  buf.fill(0, off, end);
+  zero(buf, off, end);
   return end;
 }
 
