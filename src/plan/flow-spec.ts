@@ -56,7 +56,7 @@ export function flowKey(f: Pick<FlowSpec, 'table' | 'priority' | 'match'>): stri
 }
 
 /** Everything that, if different, needs the flow rewritten (ADD over the same key). */
-export function flowBody(f: FlowSpec): string {
+export function flowBody(f: Pick<FlowSpec, 'cookie' | 'idleTimeout' | 'actions'>): string {
   const acts = f.actions.map((a) => {
     switch (a.type) {
       case 'output':

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Testbed } from '../../src/lab/testbed/index.js';
+import { OpenFlowConnection } from '../../src/openflow/index.js';
+import { TAG_MASK, tagCookie } from '../../src/plan/cookie.js';
+import { flowBody, flowKey } from '../../src/plan/flow-spec.js';
+import { planPair, type PlanLeg, type PlanOptions } from '../../src/plan/planner.js';
+import { OpenFlowPort } from '../../src/switch/openflow-port.js';
+
+let bed: Testbed;
+let conn: OpenFlowConnection;
+let port: OpenFlowPort;
+
+beforeAll(async () => {
+  bed = await Testbed.create();
+  conn = await OpenFlowConnection.open({ target: bed.mgmtTarget });
+  port = new OpenFlowPort(conn);
+});
+afterAll(async () => {
+  await conn?.close();
+  await bed?.destroy();
+});
+
+const opts = (): PlanOptions => ({
+  cookieTag: 0xab,
+  table: 0,
+  priority: 1000,
+  idleTimeout: 30,
+  watchIdleTimeout: 300,
+  ttl: 64,
+  bridgeMac: bed.pbx.mac,
+  uplinkPort: bed.uplink.ofport,
+  vlan: null,
+});
+const leg = (
+  id: string,
+  local: string,
+  lport: number,
+  remote: string,
+  rport: number,
+  family: 4 | 6 = 4,
+): PlanLeg => ({
+  channelId: id,
+  local: { address: local, port: lport, family },
+  remote: { address: remote, port: rport, family },
+  nextHopMac: bed.far.mac,
+  dscp: 46,
+});
+
+describe('the switch adapter on a real Open vSwitch', () => {
+  it('reads back every planned flow with the same key and body, IPv4 and IPv6, so adoption never churns', async () => {
+    const v4 = planPair(
+      'B4',
+      'forward',
+      [
+        leg('a', bed.pbx.ipv4, 10000, bed.far.ipv4[0]!, 4000),
+        leg('b', bed.pbx.ipv4, 10002, bed.far.ipv4[1]!, 5000),
+      ],
+      opts(),
+    );
+    const v6 = planPair(
+      'B6',
+      'forward',
+      [
+        leg('c', bed.pbx.ipv6, 10004, bed.far.ipv6[0]!, 4002, 6),
+        leg('d', bed.pbx.ipv6, 10006, bed.far.ipv6[1]!, 5002, 6),
+      ],
+      opts(),
+    );
+    const probe = planPair(
+      'BP',
+      'probe',
+      [
+        leg('e', bed.pbx.ipv4, 10008, bed.far.ipv4[2]!, 4004),
+        leg('f', bed.pbx.ipv4, 10010, bed.far.ipv4[3]!, 5004),
+      ],
+      opts(),
+    );
+    const all = [...v4, ...v6, ...probe];
+    expect(await port.apply(all, [])).toEqual([]);
+    const dumped = await port.dump(tagCookie(0xab), TAG_MASK);
+    expect(dumped).toHaveLength(all.length);
+    const byKey = new Map(dumped.map((d) => [d.key, d]));
+    for (const f of all) {
+      const d = byKey.get(flowKey(f));
+      expect(d, flowKey(f)).toBeDefined();
+      expect(d!.body).toBe(flowBody(f));
+    }
+    // ovs-ofctl sees the same flows, e.g. the rewrite with OUTPUT:IN_PORT and the DSCP.
+    const text = await bed.ofctl('dump-flows', `cookie=${tagCookie(0xab)}/${TAG_MASK}`);
+    expect(text).toContain('in_port=1');
+    expect(text).toContain('IN_PORT');
+    expect(text).toMatch(/set_field:46->ip_dscp|mod_nw_tos:184/);
+    expect(text).toContain('send_flow_rem');
+  });
+
+  it('deletes exactly the flows it names and reports a refused add per flow', async () => {
+    const flows = planPair(
+      'BD',
+      'forward',
+      [
+        leg('g', bed.pbx.ipv4, 10020, bed.far.ipv4[4]!, 4100),
+        leg('h', bed.pbx.ipv4, 10022, bed.far.ipv4[5]!, 5100),
+      ],
+      opts(),
+    );
+    await port.apply(flows, []);
+    const before = (await port.dump(tagCookie(0xab), TAG_MASK)).length;
+    expect(await port.apply([], [flows[0]!])).toEqual([]);
+    const after = await port.dump(tagCookie(0xab), TAG_MASK);
+    expect(after).toHaveLength(before - 1);
+    expect(after.map((d) => d.key)).not.toContain(flowKey(flows[0]!));
+    // Table 254 is OVS's hidden table: the switch refuses, and only that flow fails.
+    const bad = { ...flows[0]!, table: 254 };
+    const failures = await port.apply([bad, flows[0]!], []);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ op: 'add', key: flowKey(bad) });
+    expect(failures[0]!.error).toMatch(/BAD_REQUEST|EPERM/);
+    await port.deleteByCookie(tagCookie(0xab), TAG_MASK);
+    expect(await port.dump(tagCookie(0xab), TAG_MASK)).toEqual([]);
+  });
+});
