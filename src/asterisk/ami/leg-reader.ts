@@ -4,8 +4,12 @@
  * chan_pjsip (channels/pjsip/dialplan_functions.c channel_read_rtp): `rtp,src` (bound local
  * address, may be the wildcard), `rtp,dest` (learned remote, else the SDP one), `rtp,direct`,
  * `rtp,secure`, `rtp,hold`. chan_sip (channels/sip/dialplan_functions.c): `rtpsource`,
- * `rtpdest`, `secure_media`. Both: `audionativeformat` / `videonativeformat`
- * (funcs/func_channel.c), plus `audioreadformat` when the native list has several formats.
+ * `rtpdest`, `secure_media`. Both: `audionativeformat` (funcs/func_channel.c), plus
+ * `audioreadformat` when the native list has several formats.
+ *
+ * Video and T.38 are not read: either makes the RTP glue FORBID or REMOTE only
+ * (bridge_native_rtp.c rtp_glue_data_get, chan_pjsip_get_rtp_peer), so a native_rtp bridge
+ * whose legs are not direct carries neither; `otherMedia` stays null ("not read").
  *
  * `Channel:` carries the Uniqueid (action_getvar falls back from name to uniqueid), which is
  * stable across masquerades while the name is not. A flag that cannot be read takes the value
@@ -49,7 +53,6 @@ export const PJSIP_LEG_VARIABLES = [
   'CHANNEL(rtp,secure)',
   'CHANNEL(rtp,hold)',
   'CHANNEL(audionativeformat)',
-  'CHANNEL(videonativeformat)',
 ] as const;
 
 export const SIP_LEG_VARIABLES = [
@@ -57,7 +60,6 @@ export const SIP_LEG_VARIABLES = [
   'CHANNEL(rtpdest)',
   'CHANNEL(secure_media)',
   'CHANNEL(audionativeformat)',
-  'CHANNEL(videonativeformat)',
 ] as const;
 
 class Problems {
@@ -102,8 +104,7 @@ export async function readRtpLeg(backend: LegReadBackend, channel: ChannelInfo):
   const value = (i: number): string => values[i] ?? '';
   const p = new Problems();
 
-  const formats = p.take('audionativeformat', readFormatList(value(variables.length - 2)));
-  const video = p.take('videonativeformat', readFormatList(value(variables.length - 1)));
+  const formats = p.take('audionativeformat', readFormatList(value(variables.length - 1)));
   let codec: string | null = null;
   if (formats.kind === 'value' && formats.value.length === 1) {
     codec = formats.value[0] ?? null;
@@ -116,7 +117,7 @@ export async function readRtpLeg(backend: LegReadBackend, channel: ChannelInfo):
     );
     codec = read.kind === 'value' ? read.value : null;
   }
-  const otherMedia = video.kind === 'value' ? true : video.kind === 'unset' ? false : null;
+  const otherMedia = null;
 
   if (channel.driver === 'pjsip') {
     const leg: RtpLeg = {

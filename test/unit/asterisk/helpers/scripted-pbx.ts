@@ -153,7 +153,6 @@ export class ScriptedPbx {
       set('CHANNEL(rtp,secure)', '0');
       set('CHANNEL(rtp,hold)', '0');
       set('CHANNEL(audionativeformat)', '(ulaw)');
-      set('CHANNEL(videonativeformat)', '(nothing)');
       set('CHANNEL(audioreadformat)', 'ulaw');
     }
     return bridge;
