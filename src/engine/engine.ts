@@ -152,7 +152,6 @@ export class OffloadEngine {
   start(): void {
     this.source.onEvent((e) => this.handle(e));
     this.port.onFlowRemoved((r) => this.flowRemoved(r));
-    this.port.onReady(() => void this.switchReady());
     this.scheduleAudit();
     this.scheduleProbe();
   }
@@ -457,6 +456,13 @@ export class OffloadEngine {
         if (legs[0] && legs[1]) flows = planPair(bridgeId, 'probe', [legs[0], legs[1]], planOpts);
       }
     }
+    if (decision.offload && !planOpts) {
+      decision = {
+        offload: false,
+        probe: false,
+        ...refuse('switch-unavailable', 'the switch is not connected or its uplink port is unknown'),
+      };
+    }
     const next: BridgeState = decision.offload
       ? this.cfg.dryRun
         ? 'would-offload'
@@ -472,7 +478,15 @@ export class OffloadEngine {
     }
     const countersBefore = wasOffloaded ? this.legCounters(bridgeId) : [];
     this.reconciler.setDesired(bridgeId, flows);
-    const res = await this.reconciler.sync([bridgeId], prevKeys);
+    let res: Awaited<ReturnType<Reconciler['sync']>>;
+    try {
+      res = await this.reconciler.sync([bridgeId], prevKeys);
+    } catch (err) {
+      // The switch is unreachable: nothing changed there. The resync after it comes back
+      // applies whatever is desired by then.
+      this.setState(t, 'not-offloaded', 'switch-unavailable', (err as Error).message, now);
+      return;
+    }
     this.counters.flowAdds += res.added;
     this.counters.flowDeletes += res.deleted;
     this.counters.flowFailures += res.failed;
@@ -609,8 +623,11 @@ export class OffloadEngine {
 
   // ---- switch and PBX connection lifecycle ---------------------------------------------
 
-  /** After every (re)connection to the switch: adopt what is there, then one full diff. */
-  private async switchReady(): Promise<void> {
+  /**
+   * After every (re)connection to the switch (called by whoever knows the switch facts):
+   * adopt what is there, then one full diff, which reinstalls what a restart lost.
+   */
+  async switchReady(): Promise<void> {
     try {
       const flows = await this.reconciler.refresh();
       this.log.info('switch ready', { ourFlows: flows.length });

@@ -34,6 +34,7 @@ export const REASONS = {
   'max-calls': 'the maximum number of offloaded calls is reached',
   backoff: 'a previous offload of this bridge failed to deliver media; retrying later',
   'pbx-disconnected': 'the connection to Asterisk is down beyond the grace period',
+  'switch-unavailable': 'the switch is not connected, or its uplink port is unknown',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;

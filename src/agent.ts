@@ -1,0 +1,310 @@
+import { readFileSync } from 'node:fs';
+import { AmiSource } from './asterisk/index.js';
+import { systemClock, type Clock } from './clock.js';
+import { loadConfig, type Config } from './config.js';
+import type { AgentControl, AgentStatus } from './control/api.js';
+import { ControlServer } from './control/server.js';
+import { OffloadEngine, type BridgeStatus, type EngineConfig, type LegStatus } from './engine/engine.js';
+import { createLogger, type Logger } from './log.js';
+import { renderMetrics } from './metrics.js';
+import type { PbxSource } from './model/pbx.js';
+import { InterfaceAddresses, NextHopResolver, resolveWildcard } from './net/index.js';
+import { OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
+import type { ReasonCode } from './policy/reasons.js';
+import { OpenFlowPort } from './switch/openflow-port.js';
+
+/** The package version, from the nearest package.json above this module (src/ or dist/src/). */
+const VERSION = ((): string => {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
+    } catch {
+      // try the next level up
+    }
+  }
+  return 'unknown';
+})();
+
+export interface AgentOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** A PBX source other than AMI from the config (the tests inject nothing here normally). */
+  readonly source?: PbxSource;
+  /** Serve the control socket (off for in-process tests that call the agent directly). @default true */
+  readonly control?: boolean;
+}
+
+export function engineConfig(cfg: Config): EngineConfig {
+  return {
+    policy: {
+      minBridgeAgeMs: cfg.policy.minBridgeAgeMs,
+      assumeSamePayloadTypes: cfg.policy.assumeSamePayloadTypes,
+      trustRemoteAddress: cfg.policy.trustRemoteAddress,
+      maxOffloadedCalls: cfg.policy.maxOffloadedCalls,
+      scope: {
+        includeEndpoints: cfg.policy.includeEndpoints,
+        excludeEndpoints: cfg.policy.excludeEndpoints,
+        includeContexts: cfg.policy.includeContexts,
+        excludeContexts: cfg.policy.excludeContexts,
+      },
+      rtcpIntervalSec: cfg.policy.rtcpIntervalSec,
+    },
+    plan: {
+      cookieTag: cfg.switch.cookieTag,
+      table: cfg.switch.table,
+      priority: cfg.switch.priority,
+      idleTimeout: cfg.switch.idleTimeout,
+      watchIdleTimeout: cfg.switch.watchIdleTimeout,
+      ttl: cfg.switch.ttl,
+      vlan: cfg.switch.vlan,
+    },
+    dryRun: cfg.dryRun,
+    localAddresses: cfg.policy.localAddresses,
+    ...cfg.engine,
+  };
+}
+
+/**
+ * The running agent: Asterisk in, flows out. Wires the adapters around the engine and
+ * serves the control API. Every part keeps running when another fails: a dead switch
+ * leaves calls with Asterisk, a dead Asterisk connection keeps flows for a grace period.
+ */
+export class Agent implements AgentControl {
+  readonly engine: OffloadEngine;
+  private readonly startedAt = new Date().toISOString();
+  private control: ControlServer | null = null;
+
+  private constructor(
+    readonly cfg: Config,
+    readonly source: PbxSource & { status?: string },
+    readonly conn: OpenFlowConnection,
+    private readonly nextHop: NextHopResolver,
+    private readonly ifaddrs: InterfaceAddresses,
+    private readonly log: Logger,
+    clock: Clock,
+  ) {
+    const port = new OpenFlowPort(conn);
+    this.engine = new OffloadEngine(
+      source,
+      port,
+      { lookup: async (a) => (await nextHop.lookup(a))?.mac ?? null },
+      {
+        single: async (family) => {
+          const r = resolveWildcard(
+            await ifaddrs.addresses(cfg.switch.bridgeInterface),
+            family,
+            cfg.switch.bridgeInterface,
+          );
+          return r.kind === 'resolved' ? r.address : r.kind === 'ambiguous' ? 'ambiguous' : null;
+        },
+      },
+      engineConfig(cfg),
+      clock,
+      log.child({ part: 'engine' }),
+    );
+    this.engine.on('offloaded', (bridgeId, legs) => {
+      void source
+        .userEvent('RtpOffloadStart', {
+          BridgeUniqueid: bridgeId,
+          Channels: legs.map((l) => l.channelId).join(','),
+        })
+        .catch(() => undefined);
+    });
+    this.engine.on('reverted', (bridgeId, reason, counters) => void this.account(bridgeId, reason, counters));
+    if (cfg.killSwitch) this.engine.setKillSwitch(true);
+  }
+
+  static async start(cfg: Config, options: AgentOptions = {}): Promise<Agent> {
+    const log = options.logger ?? createLogger(cfg.logLevel, { agent: 'rtp-offload' });
+    const clock = options.clock ?? systemClock;
+    const ipOptions = cfg.netns ? { netns: cfg.netns } : {};
+    const nextHop = new NextHopResolver(ipOptions);
+    const ifaddrs = new InterfaceAddresses(ipOptions);
+    const ofLog: OpenFlowLogger = {
+      debug: (m) => log.debug(m),
+      info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
+    };
+    const conn = new OpenFlowConnection({ target: cfg.switch.target, logger: ofLog });
+    const ami = cfg.asterisk.ami;
+    const source =
+      options.source ??
+      new AmiSource({
+        host: ami.host,
+        port: ami.port,
+        username: ami.username,
+        secret: ami.secret,
+        requestTimeoutMs: ami.requestTimeoutMs,
+        queue: { concurrency: ami.requestConcurrency, intervalCap: ami.requestsPerSecond, intervalMs: 1000 },
+        logger: log.child({ part: 'ami' }),
+      });
+    const agent = new Agent(cfg, source, conn, nextHop, ifaddrs, log, clock);
+    await agent.begin(options.control ?? true);
+    return agent;
+  }
+
+  private async begin(serveControl: boolean): Promise<void> {
+    this.nextHop.start();
+    // Every (re)connection to the switch: learn the ports again, then resync the flows.
+    this.conn.on('status', (to) => {
+      if (to === 'ready') void this.switchReady();
+    });
+    this.engine.start();
+    await this.conn
+      .connect()
+      .catch((err: Error) => this.log.error('switch not reachable yet; retrying', { error: err.message }));
+    await this.source.start();
+    if (serveControl) {
+      this.control = new ControlServer(this);
+      await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
+    }
+    this.log.info('agent started', {
+      version: VERSION,
+      switch: this.cfg.switch.target,
+      dryRun: this.cfg.dryRun,
+    });
+  }
+
+  private async switchReady(): Promise<void> {
+    try {
+      const ports = await this.conn.portDesc();
+      const uplink = ports.find((p) => p.name === this.cfg.switch.uplinkPort);
+      const local = ports.find((p) => p.portNo === 0xfffffffe);
+      // Peers know the PBX address by the MAC of the interface that owns it.
+      const bridgeMac =
+        (await this.ifaddrs.macOf(this.cfg.switch.bridgeInterface).catch(() => null)) ??
+        local?.hwAddr ??
+        null;
+      if (!uplink || !bridgeMac) {
+        this.log.error('switch facts missing: nothing will be offloaded', {
+          uplinkPort: this.cfg.switch.uplinkPort,
+          found: ports.map((p) => p.name),
+        });
+        return;
+      }
+      this.engine.setSwitchFacts({ bridgeMac, uplinkPort: uplink.portNo });
+      await this.engine.switchReady();
+    } catch (err) {
+      this.log.error('switch resync failed', { error: (err as Error).message });
+    }
+  }
+
+  /**
+   * What the switch forwarded must not vanish from Asterisk's books: channel variables
+   * (read by CDR/CEL consumers) on the channels still there, and a UserEvent in any case.
+   */
+  private async account(
+    bridgeId: string,
+    reason: ReasonCode | 'gone',
+    counters: readonly LegStatus[],
+  ): Promise<void> {
+    const fields: Record<string, string> = { BridgeUniqueid: bridgeId, Reason: reason };
+    for (const [i, c] of counters.entries()) {
+      fields[`Leg${i + 1}Channel`] = c.channel;
+      fields[`Leg${i + 1}Packets`] = String(c.packets);
+      fields[`Leg${i + 1}Bytes`] = String(c.bytes);
+    }
+    await this.source.userEvent('RtpOffloadEnd', fields).catch(() => undefined);
+    for (const c of counters) {
+      await this.source
+        .setChannelVars(c.channelId, {
+          RTPOFFLOAD_PACKETS_FORWARDED: String(c.packets),
+          RTPOFFLOAD_BYTES_FORWARDED: String(c.bytes),
+          RTPOFFLOAD_END_REASON: reason,
+        })
+        .catch(() => undefined);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.engine.stop();
+    await this.control?.close();
+    await this.source.stop().catch(() => undefined);
+    await this.conn.close().catch(() => undefined);
+    await this.nextHop.stop().catch(() => undefined);
+  }
+
+  // ---- AgentControl --------------------------------------------------------------------
+
+  status(): AgentStatus {
+    const all = this.engine.status();
+    const s = this.source.stats();
+    return {
+      version: VERSION,
+      startedAt: this.startedAt,
+      dryRun: this.cfg.dryRun,
+      killSwitch: this.engine.killSwitchOn,
+      pbx: {
+        source: this.source.name,
+        status: this.source.status ?? 'unknown',
+        requests: s.requests,
+        events: s.events,
+        malformed: s.malformed,
+      },
+      switch: {
+        target: this.cfg.switch.target,
+        status: this.conn.status,
+        installedFlows: this.engine.reconciler.installedCount,
+      },
+      bridges: all.length,
+      offloaded: all.filter((b) => b.state === 'offloaded').length,
+      probing: all.filter((b) => b.state === 'probing').length,
+      counters: { ...this.engine.counters },
+    };
+  }
+
+  async bridges(refresh: boolean): Promise<BridgeStatus[]> {
+    if (refresh) await this.engine.audit();
+    return this.engine.status();
+  }
+
+  async explain(bridgeId: string): Promise<BridgeStatus | null> {
+    return this.engine.statusOf(bridgeId);
+  }
+
+  async offload(id: string): Promise<string[]> {
+    const b = this.engine.pin(id, 'offload');
+    await this.engine.idle();
+    return b;
+  }
+
+  async revert(id: string): Promise<string[]> {
+    const b = this.engine.pin(id, 'revert');
+    await this.engine.idle();
+    return b;
+  }
+
+  async unpin(id: string): Promise<string[]> {
+    const b = this.engine.pin(id, null);
+    await this.engine.idle();
+    return b;
+  }
+
+  async setKillSwitch(on: boolean): Promise<void> {
+    this.engine.setKillSwitch(on);
+    await this.engine.idle();
+  }
+
+  metrics(): string {
+    const s = this.source.stats();
+    return renderMetrics({
+      bridges: this.engine.status(),
+      counters: this.engine.counters,
+      pbx: { ...s, up: this.source.status === 'ready' },
+      switchUp: this.conn.status === 'ready',
+      installedFlows: this.engine.reconciler.installedCount,
+      killSwitch: this.engine.killSwitchOn,
+    });
+  }
+}
+
+/** `rtp-offload run --config FILE`: runs until SIGINT/SIGTERM. */
+export async function runAgent(configPath: string): Promise<void> {
+  const cfg = loadConfig(configPath);
+  const agent = await Agent.start(cfg);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void agent.stop().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
