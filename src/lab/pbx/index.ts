@@ -59,3 +59,4 @@ export type {
 export type { ManagerEvent } from './ami/events.js';
 export type { HostPort } from './rtp/address.js';
 export { EventClass, authorityToString } from './ami/privileges.js';
+export { AmiProbe, ProbeError, type ProbeMessage } from './ami/probe.js';
