@@ -64,6 +64,12 @@ export class AmiSource implements PbxSource {
   #getvars = 0;
   #legReads = 0;
   #shutdownNote = '';
+  #pendingStart: {
+    readonly promise: Promise<void>;
+    readonly resolve: () => void;
+    readonly reject: (err: AmiClientError) => void;
+    readonly timer: ReturnType<typeof setTimeout>;
+  } | null = null;
 
   constructor(options: AmiSourceOptions) {
     this.#options = resolveAmiOptions(options);
@@ -95,6 +101,7 @@ export class AmiSource implements PbxSource {
     this.#connection.onEvent((msg) => this.#onAmiEvent(msg));
     this.#connection.onReady(() => void this.#onReady());
     this.#connection.onDown((down) => this.#onDown(down.reason, down.wasReady));
+    this.#connection.onAuthFailed((err) => this.#failStart(err));
   }
 
   get status(): AmiStatus {
@@ -107,29 +114,32 @@ export class AmiSource implements PbxSource {
    * later losses are retried without end.
    */
   start(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const timer = setTimeout(() => {
-        fail(new AmiTimeoutError('connect', this.#options.startTimeoutMs));
-      }, this.#options.startTimeoutMs);
-      const fail = (err: AmiClientError): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        void this.#connection.stop().then(() => reject(err));
-      };
-      this.#connection.onAuthFailed((err) => fail(err));
-      this.onEvent((e) => {
-        if (e.kind !== 'connected' || settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve();
-      });
-      this.#connection.start();
+    if (this.#pendingStart) return this.#pendingStart.promise;
+    let resolve!: () => void;
+    let reject!: (err: AmiClientError) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
     });
+    const timer = setTimeout(
+      () => this.#failStart(new AmiTimeoutError('connect', this.#options.startTimeoutMs)),
+      this.#options.startTimeoutMs,
+    );
+    this.#pendingStart = { promise, resolve, reject, timer };
+    this.#connection.start();
+    return promise;
+  }
+
+  #failStart(err: AmiClientError): void {
+    const pending = this.#pendingStart;
+    if (!pending) return;
+    this.#pendingStart = null;
+    clearTimeout(pending.timer);
+    void this.#connection.stop().then(() => pending.reject(err));
   }
 
   async stop(): Promise<void> {
+    this.#failStart(new AmiDisconnectedError('connect', 'stopped'));
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', 'stopped'));
     await this.#connection.stop();
   }
@@ -268,6 +278,12 @@ export class AmiSource implements PbxSource {
     const buffered = this.#buffered;
     this.#buffered = null;
     this.#emit({ kind: 'connected', source: this.name, startupTime, restarted });
+    const pending = this.#pendingStart;
+    if (pending) {
+      this.#pendingStart = null;
+      clearTimeout(pending.timer);
+      pending.resolve();
+    }
     for (const msg of buffered) this.#handleEvent(msg);
   }
 
