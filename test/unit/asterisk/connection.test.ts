@@ -203,6 +203,16 @@ describe('replies and the library quirks', () => {
     expect((await c.request({ Action: 'Ping' })).get('Ping')).toBe('Pong');
   });
 
+  it('folds ChanVariable lines into one object, as the library does', async () => {
+    const c = connect();
+    const got: { vars: Readonly<Record<string, string>>; id: string | undefined }[] = [];
+    c.onEvent((m) => got.push({ vars: m.variables('chanvariable'), id: m.get('Uniqueid') }));
+    await ready(c);
+    peer.rawToAll('Event: Newstate\r\nUniqueid: 1.3\r\nChanVariable: RTPO=1\r\nChanVariable: B=x=y\r\n\r\n');
+    await until(() => got.length > 0);
+    expect(got[0]).toEqual({ vars: { RTPO: '1', B: 'x=y' }, id: '1.3' });
+  });
+
   it('delivers async events with lower-cased keys and survives a line without a blank after the colon', async () => {
     const c = connect();
     const got: Record<string, string>[] = [];
