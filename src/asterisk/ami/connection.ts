@@ -267,7 +267,12 @@ export class AmiConnection {
     this.#down(this.#lastError ? `connection closed (${this.#lastError})` : 'connection closed');
   }
 
-  /** Gives up on the current socket (timeouts, refused login) without waiting for its close. */
+  /**
+   * Gives up on the current socket (timeouts, refused login) without waiting for its close.
+   * The library hides its socket: disconnect() ends an open one, but a connect still in
+   * progress is only forgotten and closes when the OS gives up on it; its epoch is stale
+   * by then, so nothing it reports is heard.
+   */
   #abandon(epoch: number, reason: string): void {
     if (epoch !== this.#epoch) return;
     const manager = this.#manager;
