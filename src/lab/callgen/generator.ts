@@ -1,5 +1,8 @@
 import { RtpEndpoint, type EndpointOptions, type EndpointStats } from './endpoint.js';
 
+const MAX_SLOTS_PER_RUN = 3;
+const MAX_LAG_MS = 60;
+
 export interface CallGeneratorOptions {
   /** Packet interval. @default 20 */
   readonly ptimeMs?: number;
@@ -16,6 +19,8 @@ export interface GeneratorTotals {
   readonly reordered: number;
   readonly rtcpSent: number;
   readonly rtcpReceived: number;
+  /** Milliseconds of sending skipped because the event loop was late by more than 60 ms. */
+  readonly skippedMs: number;
 }
 
 /**
@@ -33,6 +38,8 @@ export class CallGenerator {
   private nextSlotAt = 0;
   private slotIdx = 0;
   private placed = 0;
+  /** Clock time given up because the event loop was late (those packets were not sent). */
+  private skippedMs = 0;
 
   constructor(o: CallGeneratorOptions = {}) {
     this.ptime = o.ptimeMs ?? 20;
@@ -57,13 +64,17 @@ export class CallGenerator {
   private run(): void {
     const now = performance.now();
     const wall = Date.now();
-    let budget = this.slots.length * 5; // never spin for more than 100 ms of backlog
-    while (this.nextSlotAt <= now && budget-- > 0) {
+    // A late timer catches up at most MAX_SLOTS_PER_RUN slots at a time (a bounded rate
+    // increase instead of a burst); a backlog beyond MAX_LAG_MS is given up.
+    if (now - this.nextSlotAt > MAX_LAG_MS) {
+      this.skippedMs += now - this.nextSlotAt;
+      this.nextSlotAt = now;
+    }
+    for (let n = 0; n < MAX_SLOTS_PER_RUN && this.nextSlotAt <= now; n++) {
       for (const ep of this.slots[this.slotIdx]!) ep.tick(wall);
       this.slotIdx = (this.slotIdx + 1) % this.slots.length;
       this.nextSlotAt += this.slotMs;
     }
-    if (budget <= 0) this.nextSlotAt = now; // drop the backlog rather than burst it
   }
 
   stop(): void {
@@ -93,7 +104,17 @@ export class CallGenerator {
       rtcpSent += s.rtcpSent;
       rtcpReceived += s.rtcpReceived;
     }
-    return { endpoints: this.all.size, sent, received, lost, duplicated, reordered, rtcpSent, rtcpReceived };
+    return {
+      endpoints: this.all.size,
+      sent,
+      received,
+      lost,
+      duplicated,
+      reordered,
+      rtcpSent,
+      rtcpReceived,
+      skippedMs: Math.round(this.skippedMs),
+    };
   }
 
   /** Stops the clock and closes every endpoint's sockets. */
