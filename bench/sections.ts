@@ -1,4 +1,5 @@
+import { openflowSection } from './openflow.js';
 import type { BenchSection } from './section.js';
 
 /** Every benchmark section, in the order they run. */
-export const sections: BenchSection[] = [];
+export const sections: BenchSection[] = [openflowSection];
