@@ -5,7 +5,13 @@ import { Agent } from '../agent.js';
 import { parseConfig, type Config } from '../config.js';
 import { createLogger, silentLogger, type Logger } from '../log.js';
 import { CallGenerator, type RtpEndpoint } from './callgen/index.js';
-import { SimulatedPbx, type EndpointConfig, type SimCall, type SimulatedPbxOptions } from './pbx/index.js';
+import {
+  SimulatedPbx,
+  type Codec,
+  type EndpointConfig,
+  type SimCall,
+  type SimulatedPbxOptions,
+} from './pbx/index.js';
 import { Testbed } from './testbed/index.js';
 
 export interface LabCall {
@@ -118,7 +124,14 @@ export class OffloadLab {
    * sockets) and points each phone at its PBX leg. Phones start sending at once.
    */
   async placeCall(
-    o: { family?: 4 | 6; caller?: string; callee?: string; sending?: boolean } = {},
+    o: {
+      family?: 4 | 6;
+      caller?: string;
+      callee?: string;
+      sending?: boolean;
+      callerCodec?: Codec;
+      calleeCodec?: Codec;
+    } = {},
   ): Promise<LabCall> {
     const family = o.family ?? 4;
     const n = this.calls.length;
@@ -136,8 +149,16 @@ export class OffloadLab {
       this.bed.udpSocket('far', type, addrB, portB + 1),
     ]);
     const call = await this.pbx.placeCall({
-      caller: { endpoint: o.caller ?? 'alice', remote: { address: addrA, port: portA } },
-      callee: { endpoint: o.callee ?? 'bob', remote: { address: addrB, port: portB } },
+      caller: {
+        endpoint: o.caller ?? 'alice',
+        remote: { address: addrA, port: portA },
+        ...(o.callerCodec ? { codec: o.callerCodec } : {}),
+      },
+      callee: {
+        endpoint: o.callee ?? 'bob',
+        remote: { address: addrB, port: portB },
+        ...(o.calleeCodec ? { codec: o.calleeCodec } : {}),
+      },
     });
     const sending = o.sending ?? true;
     const a = this.gen.add({

@@ -24,8 +24,8 @@ function no(r: Refusal, probe = false): Decision {
 /**
  * Decides whether a bridge's media may be moved to the switch. Pure: the same view and
  * config always give the same decision. The order of checks puts the operator's word
- * first, then what Asterisk says, then what the switch needs, so `explain` names the most
- * fundamental reason.
+ * first, then what the legs and Asterisk say, then what the switch needs, so `explain`
+ * names the most fundamental reason.
  */
 export function decide(view: BridgeView, cfg: PolicyConfig, ctx: PolicyContext): Decision {
   if (ctx.killSwitch) return no(refuse('kill-switch'));
@@ -42,9 +42,9 @@ export function decide(view: BridgeView, cfg: PolicyConfig, ctx: PolicyContext):
       return no(refuse('driver', `${m.channel.name} is a ${m.channel.driver} channel`));
     }
   }
-  if (view.technology === null) return no(refuse('technology-unknown'));
-  if (view.technology !== 'native_rtp') return no(refuse('technology', `technology is ${view.technology}`));
-
+  // What the legs say comes before the technology: when Asterisk keeps a bridge on
+  // simple_bridge because of SRTP, a recording or mismatched codecs, that is the reason
+  // worth showing, not the technology it leads to.
   for (const m of view.members) {
     const r = legRefusal(m, cfg);
     if (r) return no(r);
@@ -63,6 +63,9 @@ export function decide(view: BridgeView, cfg: PolicyConfig, ctx: PolicyContext):
     const diff = payloadTypeDifference(la.payloadTypes, lb.payloadTypes);
     if (diff) return no(refuse('payload-type-mismatch', diff));
   }
+
+  if (view.technology === null) return no(refuse('technology-unknown'));
+  if (view.technology !== 'native_rtp') return no(refuse('technology', `technology is ${view.technology}`));
 
   for (const m of view.members) {
     const f = m.facts;
