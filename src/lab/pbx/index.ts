@@ -23,6 +23,11 @@
  * await pbx.stop();
  * ```
  *
+ * As its own process (e.g. inside the pbx namespace, CPU read from /proc):
+ * `const p = await PbxProcess.spawn(options, { namespace: bed.pbxNs, entry })` gives the
+ * same operations over IPC (`p.placeCall(…)`, `p.hold(callId, 'caller')`, `p.relayStats()`,
+ * `p.cpu()`, `p.stop()`); `entry` defaults to `main.js` beside the module (the tsc build).
+ *
  * AMI facts reproduced (see shared ref/asterisk.md): banner `Asterisk Call Manager/9.0.0`
  * (20) or `/11.0.0` (22); `Events:` masks ANDed with `read=`; failed logins answered after
  * 1 s and dropped; `Permission denied` before login and without `write=` authority; list
@@ -60,3 +65,5 @@ export type { ManagerEvent } from './ami/events.js';
 export type { HostPort } from './rtp/address.js';
 export { EventClass, authorityToString } from './ami/privileges.js';
 export { AmiProbe, ProbeError, type ProbeMessage } from './ami/probe.js';
+export { PbxProcess, type PbxProcessOptions, type ProcessCpu } from './process.js';
+export type { CallView, ControlRequest, ControlReply } from './control.js';
