@@ -331,11 +331,17 @@ export function readMatch(buf: Buffer, off: number, end: number = buf.length): D
   return { match, next };
 }
 
+/** The member of OxmField whose `type` admits `N` (several names share a member). */
+export type OxmFieldOf<N extends OxmField['type']> = OxmField extends infer F
+  ? F extends { readonly type: infer T }
+    ? N extends T
+      ? F & { readonly type: N }
+      : never
+    : never
+  : never;
+
 /** The first field of a given name in a match, e.g. `findField(m, 'IPV4_SRC')?.value`. */
-export function findField<N extends OxmFieldName>(
-  match: Match,
-  name: N,
-): Extract<OxmField, { type: N }> | undefined {
-  for (const f of match) if (f.type === name) return f as Extract<OxmField, { type: N }>;
+export function findField<N extends OxmFieldName>(match: Match, name: N): OxmFieldOf<N> | undefined {
+  for (const f of match) if (f.type === name) return f as OxmFieldOf<N>;
   return undefined;
 }
