@@ -86,7 +86,16 @@ interface Tracked {
   reportsAtOffload: Map<string, Map<number, number>>;
   backoffUntil: number | null;
   legs: Map<string, { channel: string; local: SocketAddr | null; remote: SocketAddr | null }>;
+  /** Technology re-reads already scheduled since the last decision that was not "technology". */
+  techRechecks: number;
 }
+
+/**
+ * No event reports a technology change, and Asterisk moves a bridge back to native_rtp
+ * 16–50 ms after a hook goes away: a bridge refused for its technology is read again a few
+ * times, spaced out, so a missed hint cannot leave it with Asterisk for the rest of the call.
+ */
+const TECHNOLOGY_RECHECK_MS = [100, 400, 1600, 6400];
 
 export interface EngineEvents {
   offloaded(bridgeId: string, legs: readonly ReadyLeg[]): void;
@@ -535,6 +544,15 @@ export class OffloadEngine {
       if (!decision.offload && decision.reason === 'backoff' && view?.backoffUntil != null) {
         this.scheduleAt(bridgeId, view.backoffUntil);
       }
+      const techReason =
+        !decision.offload && (decision.reason === 'technology' || decision.reason === 'technology-unknown');
+      if (!techReason) t.techRechecks = 0;
+      else if (t.techRechecks < TECHNOLOGY_RECHECK_MS.length) {
+        const delay = TECHNOLOGY_RECHECK_MS[t.techRechecks++]!;
+        const b = this.model.bridges.get(bridgeId);
+        if (b) b.technologyStale = true;
+        this.scheduleAt(bridgeId, now + delay);
+      }
     }
     if (!this.model.bridges.has(bridgeId) && this.reconciler.keysOf(bridgeId).length === 0) {
       this.tracked.delete(bridgeId);
@@ -575,6 +593,7 @@ export class OffloadEngine {
         reportsAtOffload: new Map(),
         backoffUntil: null,
         legs: new Map(),
+        techRechecks: 0,
       };
       this.tracked.set(bridgeId, t);
     }

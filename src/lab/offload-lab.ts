@@ -19,6 +19,9 @@ export interface LabCall {
   /** The caller's phone (far side), sending to and receiving from the caller leg. */
   readonly a: RtpEndpoint;
   readonly b: RtpEndpoint;
+  /** The phones' own RTP addresses (what Asterisk learns as the remotes). */
+  readonly aAddress: { readonly address: string; readonly port: number };
+  readonly bAddress: { readonly address: string; readonly port: number };
 }
 
 export interface OffloadLabOptions {
@@ -173,7 +176,13 @@ export class OffloadLab {
       target: { address: call.callee.localAddress, port: call.callee.localRtpPort },
       sending,
     });
-    const lc = { call, a, b };
+    const lc = {
+      call,
+      a,
+      b,
+      aAddress: { address: addrA, port: portA },
+      bAddress: { address: addrB, port: portB },
+    };
     this.calls.push(lc);
     return lc;
   }

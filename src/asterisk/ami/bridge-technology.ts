@@ -137,7 +137,9 @@ export class TechnologyQuery {
   /** Current technology of each bridge; a bridge Asterisk does not know is left out. */
   async query(bridgeIds: readonly string[]): Promise<Map<string, BridgeTechnology>> {
     const unique = [...new Set(bridgeIds)];
-    const promises = unique.map((id) => (this.#inFlight.get(id) ?? this.#waiter(id)).promise);
+    // Never join a run already in flight: it may have read the bridge before the event
+    // that prompted this query (a MixMonitor stop, a re-INVITE), so its answer can be stale.
+    const promises = unique.map((id) => this.#waiter(id).promise);
     this.#kick();
     const results = await Promise.all(promises);
     const out = new Map<string, BridgeTechnology>();

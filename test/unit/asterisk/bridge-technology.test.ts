@@ -80,6 +80,30 @@ describe('TechnologyQuery', () => {
     }
   });
 
+  it('answers a query made while a run is in flight from a later run, never from the stale one', async () => {
+    const native = new Set<string>();
+    // Many known bridges: one asked is cheaper by BridgeInfo, which this test holds open.
+    const be = backend(native, 1000);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const info = be.bridgeInfo;
+    be.bridgeInfo = async (id) => {
+      const answer = await info(id); // read now, before the change below
+      await gate;
+      return answer;
+    };
+    const q = new TechnologyQuery(be, { minIntervalMs: 0, now: () => 0, logger: silentLogger });
+    const first = q.query(['x']);
+    await new Promise((r) => setTimeout(r, 5)); // the first run is now out
+    // The bridge switches back to native_rtp (a recording stopped) while the first run is out.
+    native.add('x');
+    const second = q.query(['x']);
+    release();
+    expect(await first).toEqual(new Map([['x', 'simple_bridge']]));
+    expect(await second).toEqual(new Map([['x', 'native_rtp']]));
+    expect(be.infos).toEqual(['x', 'x']);
+  });
+
   it('rejects every waiter of a failed run, and the next run starts afresh', async () => {
     const be = backend(new Set(), 1);
     let fail = true;

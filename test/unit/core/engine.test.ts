@@ -322,3 +322,32 @@ describe('the offload engine', () => {
     expect(s.port.table.has(key)).toBe(true);
   });
 });
+
+describe('technology re-reads', () => {
+  it('reads a simple_bridge again a few times, so a bridge that returns to native_rtp without a hint is offloaded', async () => {
+    const s = setup({ policy: { ...policy, minBridgeAgeMs: 0, trustRemoteAddress: true } });
+    await bridge(s, 'simple_bridge');
+    expect(s.engine.statusOf('B')?.reason).toBe('technology');
+    s.source.tech.set('B', 'native_rtp');
+    s.clock.advance(100);
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+  });
+
+  it('stops re-reading after a bounded number of tries', async () => {
+    const s = setup();
+    await bridge(s, 'simple_bridge');
+    const reads = () => s.source.requests;
+    for (const ms of [100, 400, 1600, 6400]) {
+      s.clock.advance(ms);
+      await new Promise((r) => setImmediate(r));
+      await s.engine.idle();
+    }
+    const after = reads();
+    s.clock.advance(60_000);
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(reads()).toBe(after);
+  });
+});
