@@ -18,6 +18,7 @@ async function startPbx(extra: Partial<SimulatedPbxOptions> = {}): Promise<Simul
     endpoints: {
       alice: { extension: '2001', displayName: 'Alice' },
       bob: { extension: '2002', displayName: 'Bob', rtpTimeout: 30, tosAudio: 'ef', dtmfMode: 'rfc4733' },
+      carol: { extension: '2003', displayName: 'Carol', remote: { address: '127.0.0.1', port: 40004 } },
     },
     ...extra,
   });
@@ -328,5 +329,78 @@ describe('AMI actions on calls', () => {
     const hangups = p.messages.filter((m) => m.get('Event') === 'Hangup').map((m) => m.get('Channel'));
     expect(hangups.sort()).toEqual([call.caller.channel, call.callee.channel].sort());
     expect(call.ended).toBe(true);
+  });
+
+  it('switches to native_rtp only nativeSwitchDelayMs after the second BridgeEnter when so configured', async () => {
+    const pbx = await startPbx({ nativeSwitchDelayMs: 150 });
+    const p = await admin(pbx);
+    const call = await placeCall(pbx);
+    const early = await p.list('BridgeList');
+    expect(early.items[0]?.get('BridgeTechnology')).toBe('simple_bridge');
+    await new Promise((r) => setTimeout(r, 250));
+    const late = await p.list('BridgeList');
+    expect(late.items[0]?.get('BridgeTechnology')).toBe('native_rtp');
+    expect(late.items[0]?.get('BridgeUniqueid')).toBe(call.bridgeId);
+  });
+
+  it('dials through a Local pair: two simple bridges, LocalOptimizationBegin/End, then one native_rtp bridge', async () => {
+    const pbx = await startPbx();
+    const p = await admin(pbx);
+    let techsAtBegin: string[] = [];
+    pbx.onManagerEvent((e) => {
+      if (e.name === 'LocalOptimizationBegin') techsAtBegin = pbx.bridges().map((b) => b.technology);
+    });
+    const call = await pbx.placeCall({
+      caller: { endpoint: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
+      callee: { endpoint: 'bob', remote: { address: '127.0.0.1', port: 40002 } },
+      viaLocal: true,
+    });
+    await p.action('Ping');
+    expect(techsAtBegin).toEqual(['simple_bridge', 'simple_bridge']);
+    const begin = p.messages.find((m) => m.get('Event') === 'LocalOptimizationBegin')!;
+    expect(begin.get('LocalOneChannel')).toMatch(/^Local\/2002@internal-[0-9a-f]{8};1$/);
+    expect(begin.get('LocalTwoChannel')).toMatch(/;2$/);
+    expect(begin.get('SourceChannel')).toBe(call.callee.channel);
+    const end = p.messages.find((m) => m.get('Event') === 'LocalOptimizationEnd')!;
+    expect([end.get('Success'), end.get('Id')]).toEqual(['Yes', begin.get('Id')]);
+    const swap = p.messages.find(
+      (m) => m.get('Event') === 'BridgeEnter' && m.get('SwapUniqueid') !== undefined,
+    )!;
+    expect([swap.get('Channel'), swap.get('BridgeUniqueid'), swap.get('SwapUniqueid')]).toEqual([
+      call.callee.channel,
+      call.bridgeId,
+      begin.get('LocalOneUniqueid'),
+    ]);
+    const localHangups = p.messages.filter((m) => m.get('Event') === 'Hangup').map((m) => m.get('Channel'));
+    expect(localHangups).toEqual([begin.get('LocalOneChannel'), begin.get('LocalTwoChannel')]);
+    const list = await p.list('BridgeList');
+    expect(list.items.map((m) => [m.get('BridgeUniqueid'), m.get('BridgeTechnology')])).toEqual([
+      [call.bridgeId, 'native_rtp'],
+    ]);
+  });
+
+  it('runs an attended transfer from the Atxfer action to an endpoint the PBX can call', async () => {
+    const pbx = await startPbx();
+    const p = await admin(pbx);
+    const call = await placeCall(pbx);
+    const done = p.waitEvent('AttendedTransfer');
+    expect((await p.action('Atxfer', { Channel: call.caller.channel, Exten: '2003' })).get('Message')).toBe(
+      'Atxfer successfully queued',
+    );
+    const at = await done;
+    expect([at.get('Result'), at.get('DestType'), at.get('TransfereeChannel')]).toEqual([
+      'Success',
+      'Bridge',
+      call.callee.channel,
+    ]);
+    expect(at.get('TransferTargetChannel')).toMatch(/^PJSIP\/carol-/);
+    const list = await p.list('BridgeInfo', { BridgeUniqueid: at.get('DestBridgeUniqueid')! });
+    expect(list.items.map((m) => m.get('Channel'))).toEqual([
+      call.callee.channel,
+      at.get('TransferTargetChannel'),
+    ]);
+    expect((await p.action('Atxfer', { Channel: call.callee.channel, Exten: '2999' })).get('Response')).toBe(
+      'Error',
+    );
   });
 });

@@ -34,13 +34,15 @@ export function chooseTechnology(
   const [a, b] = channels as [SimChannel, SimChannel];
   if (!a.isUp || !b.isUp) return simple('not both up');
   if (a.mixMonitors > 0 || b.mixMonitors > 0) return simple('audiohook');
+  // A Local/ half has no RTP glue: the bridge waits for Local optimisation.
+  if (!a.leg || !b.leg) return simple('no RTP glue (Local channel)');
   const ga = glueOf(a, directMediaOverride);
   const gb = glueOf(b, directMediaOverride);
   if (ga === 'forbid' || gb === 'forbid') return simple('glue forbids (media_encryption)');
   const inbandDtmf = (c: SimChannel): boolean =>
     c.endpoint.dtmfMode !== 'info' && c.endpoint.dtmfMode !== 'none';
   if (dtmfFeatures && (inbandDtmf(a) || inbandDtmf(b))) return simple('DTMF feature hooks');
-  if (a.leg.codec !== b.leg.codec) return simple('codecs differ');
+  if (a.rtp.codec !== b.rtp.codec) return simple('codecs differ');
   const mode = ga === 'local' || gb === 'local' ? 'local' : 'remote';
   if (mode === 'local' && a.endpoint.dtmfMode !== b.endpoint.dtmfMode) return simple('DTMF modes differ');
   return { technology: 'native_rtp', mode, reason: null };

@@ -23,6 +23,8 @@ export interface PlaceCallSpec {
   readonly codec?: Codec;
   /** Dial(…,T)-style DTMF feature hooks: with RFC 4733/inband DTMF the bridge stays simple. */
   readonly dtmfFeatures?: boolean;
+  /** Dial through a Local channel pair that is optimised away (LocalOptimizationBegin/End). */
+  readonly viaLocal?: boolean;
 }
 
 /** A call leg as a test or the demo sees it. */
@@ -99,16 +101,16 @@ export class SimCall {
   }
 
   private info(c: SimChannel): SimLegInfo {
-    const family = c.leg.boundAddress.includes(':') || c.leg.remote?.address.includes(':') ? 6 : 4;
+    const family = c.rtp.boundAddress.includes(':') || c.rtp.remote?.address.includes(':') ? 6 : 4;
     return {
       channel: c.name,
       uniqueid: c.uniqueid,
       endpoint: c.endpoint.name,
       family,
       localAddress: family === 6 ? this.advertised.ipv6 : this.advertised.ipv4,
-      boundAddress: c.leg.boundAddress,
-      localRtpPort: c.leg.localPort,
-      localRtcpPort: c.leg.rtcpPort,
+      boundAddress: c.rtp.boundAddress,
+      localRtpPort: c.rtp.localPort,
+      localRtcpPort: c.rtp.rtcpPort,
     };
   }
 

@@ -8,7 +8,7 @@ import { formatSockaddr } from './rtp/address.js';
  */
 function pjsipRtp(c: SimChannel, type: string, media: string): string | null {
   if (media !== 'audio') return null;
-  const leg = c.leg;
+  const leg = c.rtp;
   switch (type) {
     case 'src':
       return formatSockaddr({ address: leg.boundAddress, port: leg.localPort });
@@ -31,10 +31,10 @@ function sipItem(c: SimChannel, item: string, args: readonly string[]): string |
   switch (item) {
     case 'rtpsource':
       return media === 'audio'
-        ? formatSockaddr({ address: c.leg.boundAddress, port: c.leg.localPort })
+        ? formatSockaddr({ address: c.rtp.boundAddress, port: c.rtp.localPort })
         : null;
     case 'rtpdest':
-      return media === 'audio' ? formatSockaddr(c.leg.remote) : null;
+      return media === 'audio' ? formatSockaddr(c.rtp.remote) : null;
     case 'secure_media':
       return c.endpoint.mediaEncryption === 'no' ? '' : '1';
     default:
@@ -44,7 +44,8 @@ function sipItem(c: SimChannel, item: string, args: readonly string[]): string |
 
 /** func_channel.c items shared by every channel type; others go to the driver. */
 function commonItem(c: SimChannel, item: string): string | null {
-  const codec = c.leg.codec;
+  // Local channels carry signed linear between their two halves.
+  const codec = c.leg?.codec ?? 'slin';
   switch (item) {
     case 'audionativeformat':
       return `(${codec})`;
@@ -81,9 +82,11 @@ export function readChannelFunction(
 ): string | null {
   const args = argText.split(',').map((a) => a.trim());
   const item = (args[0] ?? '').toLowerCase();
-  if (item === 'channeltype') return driver === 'pjsip' ? 'PJSIP' : 'SIP';
+  if (item === 'channeltype') return c.isLocal ? 'Local' : driver === 'pjsip' ? 'PJSIP' : 'SIP';
   const common = commonItem(c, item);
   if (common !== null) return common;
+  // Driver items of another technology fail (chan_local has none).
+  if (c.isLocal) return null;
   if (driver === 'pjsip') {
     if (item === 'rtp') return pjsipRtp(c, (args[1] ?? '').toLowerCase(), (args[2] ?? 'audio').toLowerCase());
     if (item === 'pjsip' && (args[1] ?? '').toLowerCase() === 'call-id') return c.pvtCallId;

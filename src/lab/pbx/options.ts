@@ -114,6 +114,8 @@ export interface SimulatedPbxOptions {
   readonly unhookSwitchDelayMs?: readonly [number, number];
   /** rtp.conf rtcpinterval. @default 5000 */
   readonly rtcpIntervalMs?: number;
+  /** Time from a Local-channel call's answer to its optimisation. @default 20 */
+  readonly localOptimizeDelayMs?: number;
   readonly endpoints: Readonly<Record<string, EndpointConfig>>;
 }
 
@@ -202,6 +204,7 @@ export interface ResolvedOptions {
   readonly hookSwitchDelayMs: number;
   readonly unhookSwitchDelayMs: readonly [number, number];
   readonly rtcpIntervalMs: number;
+  readonly localOptimizeDelayMs: number;
   readonly endpoints: ReadonlyMap<string, ResolvedEndpoint>;
 }
 
@@ -242,6 +245,7 @@ export function resolveOptions(o: SimulatedPbxOptions): ResolvedOptions {
     hookSwitchDelayMs: o.hookSwitchDelayMs ?? 2,
     unhookSwitchDelayMs: o.unhookSwitchDelayMs ?? [16, 50],
     rtcpIntervalMs: o.rtcpIntervalMs ?? 5000,
+    localOptimizeDelayMs: o.localOptimizeDelayMs ?? 20,
     endpoints,
   };
 }

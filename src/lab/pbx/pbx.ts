@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { buildActionTable } from './ami/actions/index.js';
 import type { PbxCore, TransferResult } from './ami/core.js';
+import { channelBlock } from './ami/blocks.js';
 import * as ev from './ami/events.js';
 import type { ManagerEvent } from './ami/events.js';
 import { AmiServer } from './ami/server.js';
@@ -76,6 +77,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
   private uniqueSeq = 0;
   private callSeq = 0;
   private processed = 0;
+  private localOptimizations = 0;
   private totalPackets = 0;
   private totalCpuMs = 0;
   private running = false;
@@ -241,7 +243,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const target = this.endpointByExten(exten);
     const call = transferer.bridge ? this.callByBridge.get(transferer.bridge) : undefined;
     if (!target?.remote || !call || call.ended) return false;
-    const remote = transferer.leg.sdpRemote;
+    const remote = transferer.rtp.sdpRemote;
     void (async () => {
       const consult = await this.placeCall({
         caller: {
@@ -249,7 +251,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
           remote: { address: remote.address, port: remote.port + 2 },
         },
         callee: { endpoint: target.name, remote: target.remote! },
-        codec: transferer.leg.codec as Codec,
+        codec: transferer.rtp.codec as Codec,
       });
       const leg: LegName = call.callerChannel === transferer ? 'caller' : 'callee';
       this.attendedTransfer({ call, transferer: leg }, { call: consult, transferer: 'caller' });
@@ -297,8 +299,102 @@ export class SimulatedPbx implements PbxCore, CallOps {
     this.emit(ev.newchannel(caller));
     callee.linkedid = caller.linkedid;
     callee.state = AST_STATE_DOWN;
+    if (spec.viaLocal) return this.connectViaLocal(caller, callee, calleeEp);
     this.emit(ev.newchannel(callee));
     return this.connect(caller, callee, spec.dtmfFeatures ?? false, `${calleeEp.name}`);
+  }
+
+  /**
+   * Dial(Local/<exten>@<context>): caller ↔ Local;1 and Local;2 ↔ callee in two bridges
+   * (both simple_bridge: a Local half has no RTP glue), then Local optimisation
+   * (main/core_local.c): LocalOptimizationBegin, the callee swaps into the caller's
+   * bridge, LocalOptimizationEnd, the Local pair hangs up, and only then native_rtp.
+   */
+  private async connectViaLocal(
+    caller: SimChannel,
+    callee: SimChannel,
+    calleeEp: ResolvedEndpoint,
+  ): Promise<SimCall> {
+    const context = caller.context;
+    const exten = calleeEp.extension;
+    const id = (this.channelSeq++).toString(16).padStart(8, '0');
+    const local = (half: 1 | 2): SimChannel => {
+      const uniqueid = this.newUniqueid();
+      const c = new SimChannel(
+        `Local/${exten}@${context}-${id};${half}`,
+        uniqueid,
+        caller.linkedid,
+        { ...calleeEp, name: 'local' },
+        null,
+        '',
+        Date.now(),
+        half === 1
+          ? { context, exten, appl: 'AppDial', data: '(Outgoing Line)' }
+          : { context, exten, appl: 'Dial', data: `${this.techPrefix()}/${calleeEp.name},,` },
+      );
+      c.callerNum = half === 1 ? calleeEp.extension : caller.callerNum;
+      c.callerName = half === 1 ? calleeEp.displayName : caller.callerName;
+      this.byName.set(c.name.toLowerCase(), c);
+      this.byUniqueid.set(uniqueid, c);
+      return c;
+    };
+    const one = local(1);
+    const two = local(2);
+    two.state = AST_STATE_RING;
+    this.emit(ev.newchannel(one));
+    this.emit(ev.newchannel(two));
+    this.emit(ev.dialBegin(caller, one, `Local/${exten}@${context}`));
+    this.emit(ev.newchannel(callee));
+    const inner = this.connect(two, callee, false, calleeEp.name);
+    const outer = this.connect(caller, one, false, `${exten}@${context}`, true);
+    await new Promise((r) => setTimeout(r, this.o.localOptimizeDelayMs));
+    if (caller.hungUp || callee.hungUp)
+      throw new PbxError('PBX_CALL_ENDED', 'a party hung up before Local optimisation');
+    const optId = String(this.localOptimizations++);
+    this.emit(
+      ev.localOptimization('Begin', one, two, [
+        ...channelBlock(callee, 'Source'),
+        ['DestUniqueId', one.uniqueid],
+        ['Id', optId],
+      ]),
+    );
+    inner.ended = true;
+    outer.ended = true;
+    this.callByBridge.delete(outer.bridge);
+    this.leaveBridge(inner.bridge, callee);
+    this.enterBridge(outer.bridge, callee, one);
+    this.leaveBridge(outer.bridge, one);
+    this.emit(
+      ev.localOptimization('End', one, two, [
+        ['Success', 'Yes'],
+        ['Id', optId],
+      ]),
+    );
+    this.leaveBridge(inner.bridge, two);
+    this.destroyBridge(inner.bridge);
+    this.finishChannel(one, 16, 0);
+    this.finishChannel(two, 16, 0);
+    caller.connectedNum = callee.callerNum;
+    caller.connectedName = callee.callerName;
+    callee.connectedNum = caller.callerNum;
+    callee.connectedName = caller.callerName;
+    const call = new SimCall(
+      `call-${++this.callSeq}`,
+      outer.bridge,
+      caller,
+      callee,
+      false,
+      this,
+      this.o.localAddress,
+    );
+    this.callByBridge.set(outer.bridge, call);
+    this.scheduleReconfigure(outer.bridge, this.o.nativeSwitchDelayMs);
+    return call;
+  }
+
+  private newUniqueid(): string {
+    const prefix = this.o.ami.systemName === '' ? '' : `${this.o.ami.systemName}-`;
+    return `${prefix}${Math.floor(Date.now() / 1000)}.${this.uniqueSeq++}`;
   }
 
   /** Dial of an existing channel (caller side) to a fresh callee, answered and bridged. */
@@ -307,10 +403,13 @@ export class SimulatedPbx implements PbxCore, CallOps {
     callee: SimChannel,
     dtmfFeatures: boolean,
     dialString: string,
+    alreadyDialled = false,
   ): SimCall {
-    this.emit(ev.dialBegin(caller, callee, dialString));
-    callee.state = AST_STATE_RINGING;
-    this.emit(ev.newstate(callee));
+    if (!alreadyDialled) {
+      this.emit(ev.dialBegin(caller, callee, dialString));
+      callee.state = AST_STATE_RINGING;
+      this.emit(ev.newstate(callee));
+    }
     callee.state = AST_STATE_UP;
     callee.connectedNum = caller.callerNum;
     callee.connectedName = caller.callerName;
@@ -469,7 +568,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     if (holder.remoteHold) return;
     holder.remoteHold = true;
     // res_pjsip_sdp_rtp: sendonly/inactive → ast_queue_hold + ast_rtp_instance_stop.
-    holder.leg.stop();
+    holder.rtp.stop();
     this.emit(ev.hold(holder, holder.endpoint.mohSuggest));
     held.hearingMoh = true;
     this.emit(ev.mohStart(held, held.endpoint.mohSuggest));
@@ -482,7 +581,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const held = call.channel(leg === 'caller' ? 'callee' : 'caller');
     if (!holder.remoteHold) return;
     holder.remoteHold = false;
-    holder.leg.setSdpRemote(holder.leg.sdpRemote);
+    holder.rtp.setSdpRemote(holder.rtp.sdpRemote);
     this.emit(ev.unhold(holder));
     this.stopMoh(held);
     this.reconfigure(call.bridge, true);
@@ -490,7 +589,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
 
   reinviteCall(call: SimCall, leg: LegName, remote: HostPort): void {
     this.assertLive(call);
-    call.channel(leg).leg.setSdpRemote(remote);
+    call.channel(leg).rtp.setSdpRemote(remote);
     this.reconfigure(call.bridge, true);
   }
 
@@ -531,7 +630,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     transferee.exten = exten;
     transferee.appl = 'Dial';
     transferee.data = `${this.techPrefix()}/${targetEp.name},,`;
-    const callee = await this.newChannel(targetEp, target, transferee.leg.codec as Codec, {
+    const callee = await this.newChannel(targetEp, target, transferee.rtp.codec as Codec, {
       context,
       exten,
       appl: 'AppDial',
@@ -560,12 +659,15 @@ export class SimulatedPbx implements PbxCore, CallOps {
     if (i < 0) return;
     bridge.channels.splice(i, 1);
     c.bridge = null;
-    c.leg.peer = null;
-    c.leg.forward = 'none';
-    c.leg.directTarget = null;
+    if (c.leg) {
+      c.leg.peer = null;
+      c.leg.forward = 'none';
+      c.leg.directTarget = null;
+    }
     c.directMedia = false;
     this.emit(ev.bridgeLeave(bridge, c));
     for (const other of bridge.channels) {
+      if (!other.leg) continue;
       other.leg.peer = null;
       other.leg.forward = 'none';
     }
@@ -621,11 +723,12 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const held = bridge.channels.some((c) => c.remoteHold);
     for (const c of bridge.channels) {
       const peer = c.peer();
-      c.leg.peer = peer ? peer.leg : null;
+      if (!c.leg) continue;
+      c.leg.peer = peer?.leg ?? null;
       c.leg.counter = call?.counter ?? null;
       const direct = choice.mode === 'remote';
       c.directMedia = direct;
-      c.leg.directTarget = direct && peer ? peer.leg.remote : null;
+      c.leg.directTarget = direct && peer?.leg ? peer.leg.remote : null;
       if (peer === null || held || direct) c.leg.forward = 'none';
       else c.leg.forward = choice.technology === 'native_rtp' ? 'p2p' : 'core';
       if (restartRelay) c.leg.restartRelay();
@@ -700,8 +803,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
       },
     });
     const name = `${this.techPrefix()}/${ep.name}-${(this.channelSeq++).toString(16).padStart(8, '0')}`;
-    const prefix = this.o.ami.systemName === '' ? '' : `${this.o.ami.systemName}-`;
-    const uniqueid = `${prefix}${Math.floor(Date.now() / 1000)}.${this.uniqueSeq++}`;
+    const uniqueid = this.newUniqueid();
     const callId = randomBytes(16).toString('hex');
     const c = new SimChannel(name, uniqueid, uniqueid, ep, leg, callId, Date.now(), fields);
     this.byName.set(name.toLowerCase(), c);
@@ -719,10 +821,12 @@ export class SimulatedPbx implements PbxCore, CallOps {
 
   private dropChannel(c: SimChannel): void {
     c.hungUp = true;
-    c.leg.close();
+    if (c.leg) {
+      c.leg.close();
+      this.byLeg.delete(c.leg);
+    }
     this.byName.delete(c.name.toLowerCase());
     this.byUniqueid.delete(c.uniqueid);
-    this.byLeg.delete(c.leg);
   }
 
   private onRtcp(kind: 'sent' | 'received', o: RtcpObservation): void {
@@ -755,6 +859,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const now = Date.now();
     const duty = ++this.tickCount % DUTY_EVERY_TICKS === 0;
     for (const c of [...this.byUniqueid.values()]) {
+      if (!c.leg) continue;
       if (c.hearingMoh) c.leg.writeGenerated(MOH_FRAME, false);
       if (!duty || c.directMedia) continue;
       c.leg.tick(now, c.endpoint.rtpKeepalive * 1000);

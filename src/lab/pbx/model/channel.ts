@@ -57,7 +57,8 @@ export class SimChannel {
     readonly uniqueid: string,
     public linkedid: string,
     readonly endpoint: ResolvedEndpoint,
-    readonly leg: RtpLeg,
+    /** The audio RTP instance; `null` for Local channels, which have no RTP glue. */
+    readonly leg: RtpLeg | null,
     /** The SIP Call-ID of the dialog (BRIDGEPVTCALLID on the peer). */
     readonly pvtCallId: string,
     now: number,
@@ -70,6 +71,17 @@ export class SimChannel {
     this.appl = fields.appl;
     this.data = fields.data;
     this.createdAt = now;
+  }
+
+  /** A Local/…;1 or ;2 half (main/core_local.c): no RTP, optimised away when it can be. */
+  get isLocal(): boolean {
+    return this.leg === null;
+  }
+
+  /** The channel's RTP leg; only SIP channels have one. */
+  get rtp(): RtpLeg {
+    if (!this.leg) throw new Error(`${this.name} has no RTP`);
+    return this.leg;
   }
 
   get isUp(): boolean {
