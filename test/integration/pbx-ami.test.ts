@@ -402,4 +402,40 @@ describe('AMI actions on calls', () => {
       'Error',
     );
   });
+
+  it('merges the held bridge into the consult bridge when the transfer is a merge: BridgeMerge first', async () => {
+    const pbx = await startPbx();
+    const p = await admin(pbx);
+    const first = await placeCall(pbx);
+    const consult = await pbx.placeCall({
+      caller: { endpoint: 'alice', remote: { address: '127.0.0.1', port: 40006 } },
+      callee: { endpoint: 'carol', remote: { address: '127.0.0.1', port: 40004 } },
+    });
+    await p.action('Ping');
+    const mark = p.messages.length;
+    const result = pbx.attendedTransfer(
+      { call: first, transferer: 'caller' },
+      { call: consult, transferer: 'caller' },
+      'merge',
+    );
+    await p.action('Ping');
+    const evs = p.messages
+      .slice(mark)
+      .filter((m) => m.get('Event') !== undefined && m.get('Event') !== 'VarSet');
+    const merge = evs[0]!;
+    expect(merge.get('Event')).toBe('BridgeMerge');
+    expect([merge.get('ToBridgeUniqueid'), merge.get('FromBridgeUniqueid')]).toEqual([
+      consult.bridgeId,
+      first.bridgeId,
+    ]);
+    expect(evs.map((m) => m.get('Event'))).toContain('AttendedTransfer');
+    expect(result.bridgeId).toBe(consult.bridgeId);
+    const info = await p.list('BridgeInfo', { BridgeUniqueid: consult.bridgeId });
+    expect(info.items.map((m) => m.get('Channel')).sort()).toEqual(
+      [first.callee.channel, consult.callee.channel].sort(),
+    );
+    expect((await p.action('BridgeInfo', { BridgeUniqueid: first.bridgeId })).get('Message')).toBe(
+      'Bridge not found',
+    );
+  });
 });

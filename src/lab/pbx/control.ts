@@ -33,6 +33,7 @@ export type ControlRequest =
       readonly op: 'attendedTransfer';
       readonly held: { readonly callId: string; readonly transferer: LegName };
       readonly consult: { readonly callId: string; readonly transferer: LegName };
+      readonly mode?: 'swap' | 'merge';
     }
   | { readonly op: 'calls' | 'relayStats' | 'restart' | 'stop' | 'amiAddress' };
 
@@ -106,6 +107,7 @@ export async function handleControl(pbx: SimulatedPbx, req: ControlRequest): Pro
         pbx.attendedTransfer(
           { call: find(req.held.callId), transferer: req.held.transferer },
           { call: find(req.consult.callId), transferer: req.consult.transferer },
+          req.mode ?? 'swap',
         ),
       );
     case 'calls':

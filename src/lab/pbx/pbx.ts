@@ -453,10 +453,15 @@ export class SimulatedPbx implements PbxCore, CallOps {
    * (the same phone's second line) to the target. The transferee swaps into the consult
    * bridge (BridgeEnter with SwapUniqueid), AttendedTransfer reports DestType Bridge, and
    * both transferer channels hang up. Returns the new transferee–target call.
+   *
+   * With `merge`, the held bridge is merged into the consult bridge instead
+   * (main/bridge.c bridge_do_merge): BridgeMerge, then each moved channel's BridgeLeave
+   * and BridgeEnter, before the transferers leave.
    */
   attendedTransfer(
     held: { call: SimCall; transferer: LegName },
     consult: { call: SimCall; transferer: LegName },
+    mode: 'swap' | 'merge' = 'swap',
   ): SimCall {
     const origTransferer = held.call.channel(held.transferer);
     const transferee = held.call.channel(held.transferer === 'caller' ? 'callee' : 'caller');
@@ -468,9 +473,19 @@ export class SimulatedPbx implements PbxCore, CallOps {
       throw new PbxError('PBX_CALL_ENDED', 'a call of the transfer has ended');
     if (transferee.hearingMoh) this.stopMoh(transferee);
     if (origTransferer.remoteHold) origTransferer.remoteHold = false;
-    this.leaveBridge(bridge1, transferee);
-    this.enterBridge(bridge2, transferee, secondTransferer);
-    this.leaveBridge(bridge2, secondTransferer);
+    if (mode === 'merge') {
+      this.emit(ev.bridgeMerge(bridge2, bridge1));
+      for (const c of [...bridge1.channels]) {
+        this.leaveBridge(bridge1, c);
+        this.enterBridge(bridge2, c, null);
+      }
+      this.leaveBridge(bridge2, origTransferer);
+      this.leaveBridge(bridge2, secondTransferer);
+    } else {
+      this.leaveBridge(bridge1, transferee);
+      this.enterBridge(bridge2, transferee, secondTransferer);
+      this.leaveBridge(bridge2, secondTransferer);
+    }
     this.emit(
       ev.attendedTransfer({
         result: 'Success',

@@ -131,8 +131,9 @@ export class PbxProcess {
   attendedTransfer(
     held: { callId: string; transferer: LegName },
     consult: { callId: string; transferer: LegName },
+    mode: 'swap' | 'merge' = 'swap',
   ): Promise<CallView> {
-    return this.request({ op: 'attendedTransfer', held, consult });
+    return this.request({ op: 'attendedTransfer', held, consult, mode });
   }
   calls(): Promise<CallView[]> {
     return this.request({ op: 'calls' });
