@@ -4,7 +4,7 @@
  */
 
 import { ProtocolError } from '../errors.js';
-import { pad8, put16, put32, put64, zero } from './bytes.js';
+import { pad8, put8, put16, put32, put64, zero } from './bytes.js';
 import {
   OFPAT_DEC_NW_TTL,
   OFPAT_GROUP,
@@ -94,7 +94,7 @@ export function writeAction(buf: Buffer, off: number, a: Action): number {
     case 'SET_NW_TTL':
       put32(buf, off, (OFPAT_SET_NW_TTL << 16) | 8);
       put32(buf, off + 4, 0);
-      buf[off + 4] = a.ttl;
+      put8(buf, off + 4, a.ttl);
       return off + 8;
     case 'DEC_NW_TTL':
       put32(buf, off, (OFPAT_DEC_NW_TTL << 16) | 8);
@@ -213,7 +213,7 @@ export function writeInstruction(buf: Buffer, off: number, ins: Instruction): nu
     case 'GOTO_TABLE':
       put32(buf, off, (OFPIT_GOTO_TABLE << 16) | 8);
       put32(buf, off + 4, 0);
-      buf[off + 4] = ins.tableId;
+      put8(buf, off + 4, ins.tableId);
       return off + 8;
     case 'WRITE_METADATA':
       put32(buf, off, (OFPIT_WRITE_METADATA << 16) | 24);

@@ -146,25 +146,47 @@ export function toHex(buf: Buffer): string {
   return buf.toString('hex');
 }
 
-// Unchecked big-endian stores for the flow-mod writer: `Buffer#writeUInt16BE` and `#fill`
-// validate their arguments on every call, which dominated the cost of encoding a batch. The
-// callers size the buffer first, so bounds are known to hold.
+// Big-endian stores for the flow-mod writer. `Buffer#writeUInt16BE` and `#fill` check every
+// argument on every call, which dominated the cost of encoding a batch; the callers size the
+// buffer first, so only the value range is checked here, to refuse rather than truncate.
+
+function outOfRange(v: number, bits: number): never {
+  throw new OpenFlowArgumentError(`${v} does not fit in an unsigned ${bits}-bit field`);
+}
+
+export function put8(buf: Buffer, off: number, v: number): void {
+  if ((v & 0xff) !== v) outOfRange(v, 8);
+  buf[off] = v;
+}
 
 export function put16(buf: Buffer, off: number, v: number): void {
+  if ((v & 0xffff) !== v) outOfRange(v, 16);
   buf[off] = v >>> 8;
   buf[off + 1] = v;
 }
 
 export function put32(buf: Buffer, off: number, v: number): void {
+  if (v >>> 0 !== v) outOfRange(v, 32);
   buf[off] = v >>> 24;
   buf[off + 1] = v >>> 16;
   buf[off + 2] = v >>> 8;
   buf[off + 3] = v;
 }
 
+// A u64 goes through a typed array rather than BigInt shifts, which allocate.
+const u64 = new BigUint64Array(1);
+const u64Bytes = new Uint8Array(u64.buffer);
+const hostLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 export function put64(buf: Buffer, off: number, v: bigint): void {
-  put32(buf, off, Number((v >> 32n) & 0xffffffffn));
-  put32(buf, off + 4, Number(v & 0xffffffffn));
+  if (v === 0n) {
+    put32(buf, off, 0);
+    put32(buf, off + 4, 0);
+    return;
+  }
+  u64[0] = v;
+  if (hostLittleEndian) for (let i = 0; i < 8; i++) buf[off + i] = u64Bytes[7 - i]!;
+  else for (let i = 0; i < 8; i++) buf[off + i] = u64Bytes[i]!;
 }
 
 export function zero(buf: Buffer, from: number, to: number): void {

@@ -7,7 +7,7 @@
  */
 
 import { ProtocolError } from '../errors.js';
-import { need, put16, put32, put64 } from './bytes.js';
+import { need, put8, put16, put32, put64 } from './bytes.js';
 import { OFP13_VERSION, OFP_NO_BUFFER, OFPFC_ADD, OFPG_ANY, OFPP_ANY, OFPT_FLOW_MOD } from './constants.js';
 import { instructionsLength, readInstructions, writeInstruction, type Instruction } from './actions.js';
 import { matchWireLength, readMatch, writeMatch, type Match } from './oxm.js';
@@ -78,8 +78,8 @@ export function writeFlowMod(
   put32(buf, off + 4, xid);
   put64(buf, off + 8, f.cookie ?? 0n);
   put64(buf, off + 16, f.cookieMask ?? 0n);
-  buf[off + 24] = f.tableId ?? 0;
-  buf[off + 25] = command;
+  put8(buf, off + 24, f.tableId ?? 0);
+  put8(buf, off + 25, command);
   put16(buf, off + 26, f.idleTimeout ?? 0);
   put16(buf, off + 28, f.hardTimeout ?? 0);
   put16(buf, off + 30, f.priority ?? OFP_DEFAULT_PRIORITY);

@@ -9,6 +9,7 @@ import { ProtocolError } from '../errors.js';
 import {
   need,
   pad8,
+  put8,
   put16,
   put32,
   put64,
@@ -153,7 +154,7 @@ export function oxmFieldLength(f: OxmField): number {
 function writeValue(buf: Buffer, off: number, kind: Kind, value: number | bigint | string): void {
   switch (kind) {
     case 'u8':
-      buf[off] = value as number;
+      put8(buf, off, value as number);
       return;
     case 'u16':
       put16(buf, off, value as number);
@@ -201,46 +202,50 @@ function putField(
 }
 
 /**
- * Writes one TLV at `off`; returns the offset after it. A switch with constants per field
- * rather than a lookup in FIELDS: this runs ~16 times per flow mod in a batch.
+ * Writes one TLV at `off`; returns the offset after it. The fields of an RTP rewrite flow get
+ * their own straight-line cases: this runs ~16 times per flow mod in a batch.
  */
 export function writeOxmField(buf: Buffer, off: number, f: OxmField): number {
   switch (f.type) {
     case 'IN_PORT':
-      return putField(buf, off, OFPXMT_OFB_IN_PORT, 4, 'u32', f.value, f.mask);
+      if (f.mask !== undefined) break;
+      putOxmHeader(buf, off, OFPXMT_OFB_IN_PORT, 4, false);
+      put32(buf, off + 4, f.value);
+      return off + 8;
     case 'ETH_TYPE':
-      return putField(buf, off, OFPXMT_OFB_ETH_TYPE, 2, 'u16', f.value, f.mask);
-    case 'IP_PROTO':
-      return putField(buf, off, OFPXMT_OFB_IP_PROTO, 1, 'u8', f.value, f.mask);
-    case 'IPV4_SRC':
-      return putField(buf, off, OFPXMT_OFB_IPV4_SRC, 4, 'ipv4', f.value, f.mask);
-    case 'IPV4_DST':
-      return putField(buf, off, OFPXMT_OFB_IPV4_DST, 4, 'ipv4', f.value, f.mask);
     case 'UDP_SRC':
-      return putField(buf, off, OFPXMT_OFB_UDP_SRC, 2, 'u16', f.value, f.mask);
     case 'UDP_DST':
-      return putField(buf, off, OFPXMT_OFB_UDP_DST, 2, 'u16', f.value, f.mask);
-    case 'ETH_SRC':
-      return putField(buf, off, OFPXMT_OFB_ETH_SRC, 6, 'mac', f.value, f.mask);
-    case 'ETH_DST':
-      return putField(buf, off, OFPXMT_OFB_ETH_DST, 6, 'mac', f.value, f.mask);
-    case 'IPV6_SRC':
-      return putField(buf, off, OFPXMT_OFB_IPV6_SRC, 16, 'ipv6', f.value, f.mask);
-    case 'IPV6_DST':
-      return putField(buf, off, OFPXMT_OFB_IPV6_DST, 16, 'ipv6', f.value, f.mask);
+      if (f.mask !== undefined) break;
+      putOxmHeader(buf, off, FIELDS[f.type].field, 2, false);
+      put16(buf, off + 4, f.value);
+      return off + 6;
+    case 'IP_PROTO':
     case 'IP_DSCP':
-      return putField(buf, off, OFPXMT_OFB_IP_DSCP, 1, 'u8', f.value, f.mask);
+      if (f.mask !== undefined) break;
+      putOxmHeader(buf, off, f.type === 'IP_PROTO' ? OFPXMT_OFB_IP_PROTO : OFPXMT_OFB_IP_DSCP, 1, false);
+      put8(buf, off + 4, f.value);
+      return off + 5;
+    case 'IPV4_SRC':
+    case 'IPV4_DST':
+      if (f.mask !== undefined) break;
+      putOxmHeader(buf, off, f.type === 'IPV4_SRC' ? OFPXMT_OFB_IPV4_SRC : OFPXMT_OFB_IPV4_DST, 4, false);
+      writeIpv4(buf, off + 4, f.value);
+      return off + 8;
+    case 'ETH_SRC':
+    case 'ETH_DST':
+      if (f.mask !== undefined) break;
+      putOxmHeader(buf, off, f.type === 'ETH_SRC' ? OFPXMT_OFB_ETH_SRC : OFPXMT_OFB_ETH_DST, 6, false);
+      writeMac(buf, off + 4, f.value);
+      return off + 10;
     case 'RAW':
       put16(buf, off, f.oxmClass);
       buf[off + 2] = (f.field << 1) | (f.hasMask ? 1 : 0);
       buf[off + 3] = f.payload.length;
       f.payload.copy(buf, off + 4);
       return off + 4 + f.payload.length;
-    default: {
-      const info = FIELDS[f.type];
-      return putField(buf, off, info.field, info.size, info.kind, f.value, f.mask);
-    }
   }
+  const info = FIELDS[f.type];
+  return putField(buf, off, info.field, info.size, info.kind, f.value, f.mask);
 }
 
 function readValue(buf: Buffer, off: number, kind: Kind): number | bigint | string {
