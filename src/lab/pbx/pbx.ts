@@ -41,6 +41,8 @@ export interface CallRelayStats {
 export interface RelayStats {
   /** Packets relayed by the userspace bridge since start (both directions, all calls). */
   readonly packetsRelayed: number;
+  /** RTP packets the PBX's legs received (relayed or not), all calls since start. */
+  readonly packetsReceived: number;
   /** Time spent in the relay path (receive handler to send), summed. */
   readonly relayCpuMs: number;
   readonly calls: readonly CallRelayStats[];
@@ -79,6 +81,8 @@ export class SimulatedPbx implements PbxCore, CallOps {
   private processed = 0;
   private localOptimizations = 0;
   private totalPackets = 0;
+  /** rxPackets of channels already gone. */
+  private receivedByGone = 0;
   private totalCpuMs = 0;
   private running = false;
   private amiPort = 0;
@@ -528,6 +532,8 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const cpu = process.cpuUsage();
     return {
       packetsRelayed: this.totalPackets,
+      packetsReceived:
+        this.receivedByGone + [...this.byUniqueid.values()].reduce((n, c) => n + (c.leg?.rxPackets ?? 0), 0),
       relayCpuMs: this.totalCpuMs,
       calls: this.calls().map((c) => ({
         callId: c.id,
@@ -837,6 +843,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
   private dropChannel(c: SimChannel): void {
     c.hungUp = true;
     if (c.leg) {
+      this.receivedByGone += c.leg.rxPackets;
       c.leg.close();
       this.byLeg.delete(c.leg);
     }
