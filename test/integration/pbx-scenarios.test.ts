@@ -201,7 +201,7 @@ describe('media path changes', () => {
     ]);
     expect(await getvar(c.caller.channel, 'CHANNEL(rtp,hold)')).toBe('1');
     expect(await getvar(c.callee.channel, 'CHANNEL(audiowriteformat)')).toBe('slin');
-    await sleep(50);
+    await sleep(200); // let packets already in flight land
     const aBefore = a.ep.stats().received;
     const relayedHeld = c.relayed().packets;
     await sleep(500);
@@ -240,18 +240,19 @@ describe('media path changes', () => {
     expect(own).toHaveLength(1);
     expect(a.ep.stats().streams[own[0]!]!.lost).toBe(0);
 
-    const stopAt = Date.now();
+    const stopAt = performance.now();
     expect((await ami.action('StopMixMonitor', { Channel: c.callee.channel })).get('Response')).toBe(
       'Success',
     );
-    expect(await technology(c.bridgeId)).toBe('simple_bridge'); // not yet: 16–50 ms later
-    let tech: string | undefined;
-    while ((tech = await technology(c.bridgeId)) !== 'native_rtp' && Date.now() - stopAt < 1000)
-      await sleep(2);
-    const back = Date.now() - stopAt;
-    expect(tech).toBe('native_rtp');
-    expect(back).toBeGreaterThanOrEqual(14);
-    expect(back).toBeLessThan(200);
+    // Back to native_rtp only 16–50 ms after the stop (observed on 22.10.1).
+    let back = -1;
+    while (back < 0 && performance.now() - stopAt < 2000) {
+      if (c.technology === 'native_rtp') back = performance.now() - stopAt;
+      else await sleep(1);
+    }
+    expect(back).toBeGreaterThanOrEqual(15);
+    expect(back).toBeLessThan(2000);
+    expect(await technology(c.bridgeId)).toBe('native_rtp');
     expect(names(since(mark))).toContain('MixMonitorStop');
     c.hangup();
   });
