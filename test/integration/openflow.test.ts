@@ -6,6 +6,7 @@ import { Testbed } from '../../src/lab/testbed/index.js';
 import {
   OFPFF_CHECK_OVERLAP,
   OFPFF_SEND_FLOW_REM,
+  OFPP_CONTROLLER,
   OFPP_IN_PORT,
   OFPP_LOCAL,
   OFPRR_IDLE_TIMEOUT,
@@ -109,18 +110,26 @@ async function sendPaced(from: dgram.Socket, to: Endpoint, count: number): Promi
   }
 }
 
-/** Sends until `to` hears from `from`, so neighbour resolution is done before anything is counted. */
-async function warmUp(from: dgram.Socket, to: dgram.Socket, toAddress: Endpoint): Promise<void> {
-  const got = collect(to);
-  await until(`a first datagram to ${toAddress.ip}:${toAddress.port}`, async () => {
-    from.send(Buffer.from('warm-up'), toAddress.port, toAddress.ip);
-    await sleep(50);
-    return got.length > 0;
-  });
-  // Datagrams queued behind neighbour resolution are released together: let stragglers land
-  // before any flow exists, or they would be counted by it.
-  await sleep(300);
-  to.removeAllListeners('message');
+/**
+ * Resolves the far host's neighbour entry for the PBX address before anything is counted, with
+ * sockets on other ports: datagrams queued behind resolution are released together, and a
+ * straggler must not match a test flow.
+ */
+async function warmUp(bed: Testbed, family: Family, farIp: string, pbxIp: string): Promise<void> {
+  const type = family === 4 ? 'udp4' : 'udp6';
+  const from = await bed.udpSocket('far', type, farIp, 0);
+  const to = await bed.udpSocket('pbx', type, pbxIp, 0);
+  try {
+    const got = collect(to);
+    await until(`a first datagram from ${farIp} to ${pbxIp}`, async () => {
+      from.send(Buffer.from('warm-up'), to.address().port, pbxIp);
+      await sleep(50);
+      return got.length > 0;
+    });
+  } finally {
+    from.close();
+    to.close();
+  }
 }
 
 /** tcpdump in a namespace, printing each IP header (-v) as packets arrive (-l). */
@@ -218,8 +227,8 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
       const b = await udp('far', family, bob.ip, bob.port);
       const pa = await udp('pbx', family, legA.ip, legA.port);
       const pb = await udp('pbx', family, legB.ip, legB.port);
-      await warmUp(a, pa, legA);
-      await warmUp(b, pb, legB);
+      await warmUp(bed, family, alice.ip, pbxIp);
+      await warmUp(bed, family, bob.ip, pbxIp);
 
       const cookieAB = TAG | 0xa0n;
       const cookieBA = TAG | 0xb0n;
@@ -260,9 +269,13 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
 
       // The switch counted every packet on its flow (statistics lag up to ~1 s).
       const frame = family === 4 ? FRAME_V4 : RTP_BYTES + 62;
+      let seen = '';
       await until('FLOW stats to show the packets', async () => {
         const entries = await conn.flowStats({ cookie: TAG, cookieMask: TAG_MASK });
+        seen = entries.map((e) => `${e.cookie.toString(16)}: ${e.packetCount} packets`).join(', ');
         return entries.length === 2 && entries.every((e) => e.packetCount === BigInt(n));
+      }).catch((err: Error) => {
+        throw new Error(`${err.message} (last seen ${seen})`);
       });
       const entries = await conn.flowStats({ cookie: TAG, cookieMask: TAG_MASK });
       for (const e of entries) expect(e.byteCount).toBe(BigInt(n * frame));
@@ -276,7 +289,7 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     const legC = { ip: bed.pbx.ipv4, port: 10_004 };
     const a = await udp('far', 4, alice!.ip, alice!.port);
     const pa = await udp('pbx', 4, legA.ip, legA.port);
-    await warmUp(a, pa, legA);
+    await warmUp(bed, 4, alice!.ip, legA.ip);
     const pair = [TAG | 0x1_00n, TAG | 0x1_01n];
     const other = TAG | 0x2_00n;
     await conn.addFlows([
@@ -311,8 +324,7 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     const alice = { ip: bed.far.ipv4[0]!, port: 4010 };
     const leg = { ip: bed.pbx.ipv4, port: 10_010 };
     const a = await udp('far', 4, alice.ip, alice.port);
-    const pa = await udp('pbx', 4, leg.ip, leg.port);
-    await warmUp(a, pa, leg);
+    await warmUp(bed, 4, alice.ip, leg.ip);
     const cookie = TAG | 0x1d1en;
     const removed = new Promise<FlowRemoved>((resolve) => {
       const listener = (m: FlowRemoved): void => {
@@ -359,6 +371,42 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     await expect(
       conn.deleteFlows({ cookie: TAG, cookieMask: TAG_MASK, match: [{ type: 'UDP_DST', value: leg.port }] }),
     ).rejects.toMatchObject({ code: 'OF_ERROR', typeName: 'BAD_MATCH', codeName: 'BAD_PREREQ' });
+  });
+
+  it('maps a thousand refusals in one batch to their mods: replies are read as they come, so OVS never stops reading', async () => {
+    // OVS stops reading a connection while 100 replies to it are unsent (connmgr OFCONN_REPLY_MAX);
+    // each ERROR here echoes a 248-byte request.
+    const leg = { ip: bed.pbx.ipv4, port: 10_200 };
+    const mods = Array.from({ length: 2000 }, (_, i) => ({
+      ...rewriteFlow(bed, 4, TAG | BigInt(0x10000 + i), { ip: bed.far.ipv4[i % 4]!, port: 6000 + 2 * i }, leg, leg, {
+        ip: bed.far.ipv4[0]!,
+        port: 4000,
+      }),
+      tableId: i % 2 === 1 ? 255 : 0,
+    }));
+    const outcomes = await conn.flowMods(mods);
+    const refused = outcomes.flatMap((o, i) => (o.ok ? [] : [i]));
+    expect(refused).toEqual(mods.flatMap((_, i) => (i % 2 === 1 ? [i] : [])));
+    expect(outcomes.every((o) => o.ok || o.error.codeName === 'BAD_TABLE_ID')).toBe(true);
+    expect((await conn.aggregateStats({ cookie: TAG, cookieMask: TAG_MASK })).flowCount).toBe(1000);
+  });
+
+  it('receives no PACKET_IN even from a flow that sends to the controller (SET_ASYNC masks them)', async () => {
+    const alice = { ip: bed.far.ipv4[0]!, port: 4030 };
+    const leg = { ip: bed.pbx.ipv4, port: 10_030 };
+    const a = await udp('far', 4, alice.ip, alice.port);
+    await warmUp(bed, 4, alice.ip, leg.ip);
+    const toController = rewriteFlow(bed, 4, TAG | 0xc0n, alice, leg, leg, alice, {
+      instructions: [{ type: 'APPLY_ACTIONS', actions: [{ type: 'OUTPUT', port: OFPP_CONTROLLER, maxLen: 0xffff }] }],
+    });
+    await conn.addFlows([toController]);
+    await sendPaced(a, leg, 3);
+    await until('the flow to count the packets', async () => {
+      const [e] = await conn.flowStats({ cookie: TAG, cookieMask: TAG_MASK });
+      return e?.packetCount === 3n;
+    });
+    await conn.barrier();
+    expect(conn.stats.packetInDrained).toBe(0);
   });
 
   it('commits a bundle of flows atomically, and applies none when one is bad or the commit fails', async () => {
