@@ -438,4 +438,28 @@ describe('AMI actions on calls', () => {
       'Bridge not found',
     );
   });
+
+  it('hangs up the whole Local chain when the caller leaves before optimisation', async () => {
+    const pbx = await startPbx({ localOptimizeDelayMs: 300 });
+    const p = await admin(pbx);
+    const placing = pbx.placeCall({
+      caller: { endpoint: 'alice', remote: { address: '127.0.0.1', port: 40000 } },
+      callee: { endpoint: 'bob', remote: { address: '127.0.0.1', port: 40002 } },
+      viaLocal: true,
+    });
+    const bothBridged = p.waitEvent(
+      'BridgeEnter',
+      (m) => m.get('BridgeNumChannels') === '2' && (m.get('Channel') ?? '').endsWith(';1'),
+    );
+    await bothBridged;
+    const caller = pbx.channels().find((c) => c.name.startsWith('PJSIP/alice-'))!;
+    pbx.hangupChannel(caller, 16);
+    await expect(placing).rejects.toMatchObject({ code: 'PBX_CALL_ENDED' });
+    await p.action('Ping');
+    expect(pbx.channels()).toHaveLength(0);
+    expect(pbx.bridges()).toHaveLength(0);
+    const hungUp = p.messages.filter((m) => m.get('Event') === 'Hangup').map((m) => m.get('Channel')!);
+    expect(hungUp).toHaveLength(4);
+    expect(hungUp.some((n) => n.startsWith('PJSIP/bob-'))).toBe(true);
+  });
 });

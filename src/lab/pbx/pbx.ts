@@ -50,7 +50,8 @@ export interface RelayStats {
   readonly processCpuMs: { readonly user: number; readonly system: number };
 }
 
-const MOH_FRAME = Buffer.alloc(160, 0xff); // 20 ms of G.711 µ-law silence
+/** 20 ms of G.711 silence: what music on hold sounds like here. */
+const MOH_FRAME = { ulaw: Buffer.alloc(160, 0xff), alaw: Buffer.alloc(160, 0xd5) } as const;
 const TICK_MS = 20;
 const DUTY_EVERY_TICKS = 10;
 
@@ -344,6 +345,8 @@ export class SimulatedPbx implements PbxCore, CallOps {
     };
     const one = local(1);
     const two = local(2);
+    one.localPartner = two;
+    two.localPartner = one;
     two.state = AST_STATE_RING;
     this.emit(ev.newchannel(one));
     this.emit(ev.newchannel(two));
@@ -838,6 +841,8 @@ export class SimulatedPbx implements PbxCore, CallOps {
     c.hearingMoh = false;
     this.emit(ev.hangup(c, cause, techCause));
     this.dropChannel(c);
+    // core_local.c: one half going away takes the other (and its bridge) with it.
+    if (c.localPartner && !c.localPartner.hungUp) this.hangupChannel(c.localPartner, cause);
   }
 
   private dropChannel(c: SimChannel): void {
@@ -882,7 +887,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const duty = ++this.tickCount % DUTY_EVERY_TICKS === 0;
     for (const c of [...this.byUniqueid.values()]) {
       if (!c.leg) continue;
-      if (c.hearingMoh) c.leg.writeGenerated(MOH_FRAME, false);
+      if (c.hearingMoh) c.leg.writeGenerated(c.leg.codec === 'alaw' ? MOH_FRAME.alaw : MOH_FRAME.ulaw, false);
       if (!duty || c.directMedia) continue;
       c.leg.tick(now, c.endpoint.rtpKeepalive * 1000);
       // res_pjsip_sdp_rtp rtp_check_timeout: Up, not direct media, nothing received.

@@ -51,6 +51,8 @@ export class SimChannel {
   hungUp = false;
   /** Set while the call was re-INVITEd to direct media. */
   directMedia = false;
+  /** The other half of a Local channel pair: hanging up one hangs up the other. */
+  localPartner: SimChannel | null = null;
 
   constructor(
     readonly name: string,
