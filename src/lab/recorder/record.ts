@@ -22,7 +22,8 @@ import { relayFacts, rtcpFacts, rtpHeader } from './datapath.js';
 import { readPcapUdp } from './pcap.js';
 import { SCENARIOS, type ScenarioResult } from './scenarios.js';
 import { stopAllSipp } from './sipp.js';
-import type { PbxAccess } from './session.js';
+import { closeAllPhones } from './rtp-phone.js';
+import { openedTranscripts, type PbxAccess } from './session.js';
 import type { Redaction } from './transcript.js';
 
 function env(name: string): string {
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
       if (only && !only.includes(name)) continue;
       process.stdout.write(`scenario ${name} … `);
       const pcap = join(work, `${name}.pcap`);
+      openedTranscripts.length = 0;
       const cap = name === 'ami-session' ? null : await Capture.start(bed.farNs, bed.far.iface, pcap);
       try {
         const r = await scenario({ access, far });
@@ -101,8 +103,10 @@ async function main(): Promise<void> {
         process.stdout.write('ok\n');
       } catch (err) {
         process.stdout.write(`FAILED: ${(err as Error).stack ?? String(err)}\n`);
+        openedTranscripts.at(-1)?.save(join(work, `${name}.failed.jsonl`), redactions);
       } finally {
         await stopAllSipp();
+        closeAllPhones();
         await cap?.stop();
         if (cap) captures[name] = pcap;
       }

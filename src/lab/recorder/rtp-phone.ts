@@ -40,6 +40,18 @@ export interface PhoneOptions {
   readonly sendFromPort?: number;
   /** RTCP report interval; 0 = send no RTCP. */
   readonly rtcpIntervalMs?: number;
+  /**
+   * Set the marker bit on the first packet of each talkspurt. Off by default, so every
+   * marker a phone receives was set by the relay.
+   */
+  readonly markTalkspurts?: boolean;
+}
+
+const open = new Set<RtpPhone>();
+
+/** Closes every phone still open (after a failed scenario), freeing its ports. */
+export function closeAllPhones(): void {
+  for (const p of [...open]) p.close();
 }
 
 /**
@@ -76,7 +88,9 @@ export class RtpPhone {
     const rtp = await udp(type, opts.address, opts.rtpPort);
     const rtcp = opts.rtcpMux ? null : await udp(type, opts.address, opts.rtpPort + 1);
     const alt = opts.sendFromPort !== undefined ? await udp(type, opts.address, opts.sendFromPort) : null;
-    return new RtpPhone(opts, rtp, rtcp, alt);
+    const phone = new RtpPhone(opts, rtp, rtcp, alt);
+    open.add(phone);
+    return phone;
   }
 
   private onPacket(m: Buffer, from: string, on: 'rtp' | 'alt'): void {
@@ -146,13 +160,14 @@ export class RtpPhone {
     if (!this.remote) return;
     const pkt = Buffer.alloc(12 + 160, 0xff);
     pkt[0] = 0x80;
-    pkt[1] = (this.markNext ? 0x80 : 0) | 0;
+    const marker = this.markNext && this.opts.markTalkspurts === true;
+    pkt[1] = marker ? 0x80 : 0;
     pkt.writeUInt16BE(this.seq, 2);
     pkt.writeUInt32BE(this.ts >>> 0, 4);
     pkt.writeUInt32BE(this.ssrc, 8);
     // A counter in the payload identifies each packet end to end.
     pkt.writeUInt32BE(this.sentPackets, 12);
-    this.sentLog.push({ at: performance.now(), seq: this.seq, ts: this.ts >>> 0, marker: this.markNext });
+    this.sentLog.push({ at: performance.now(), seq: this.seq, ts: this.ts >>> 0, marker });
     this.markNext = false;
     const sock = this.alt ?? this.rtp;
     sock.send(pkt, this.remote.port, this.remote.address);
@@ -193,6 +208,7 @@ export class RtpPhone {
   }
 
   close(): void {
+    if (!open.delete(this)) return;
     this.stop();
     this.rtp.close();
     this.rtcp?.close();

@@ -34,6 +34,9 @@ export const LEG_VARIABLES = [
   'CHANNEL(audiowriteformat)',
 ] as const;
 
+/** Transcripts opened since the last reset, so a failed scenario's partial record is kept. */
+export const openedTranscripts: Transcript[] = [];
+
 /** One scenario's AMI session and ARI event socket, both writing to one transcript. */
 export class RecordingSession {
   private constructor(
@@ -45,6 +48,7 @@ export class RecordingSession {
 
   static async open(access: PbxAccess, opts: { ari?: boolean; mask?: string } = {}): Promise<RecordingSession> {
     const transcript = new Transcript();
+    openedTranscripts.push(transcript);
     transcript.mark('connect');
     const ami = await AmiSession.open(access.connect, access.amiHost, access.amiPort, transcript);
     const booted = ami.waitForEvent('FullyBooted', () => true, 3000).catch(() => null);

@@ -160,7 +160,7 @@ export function uacScenario(opts: UacOptions): string {
 INVITE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "[caller]" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [peer_tag_param]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: ${cseq} INVITE
 Contact: <sip:[caller]@[local_ip]:[local_port]>
@@ -177,7 +177,7 @@ ${sdp(step.dir, extra, ++sdpver)}
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "[caller]" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [peer_tag_param]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: ${cseq} ACK
 Contact: <sip:[caller]@[local_ip]:[local_port]>
@@ -192,7 +192,7 @@ Content-Length: 0
 BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "[caller]" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [peer_tag_param]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: ${cseq} BYE
 Contact: <sip:[caller]@[local_ip]:[local_port]>
@@ -231,7 +231,7 @@ ${sdp('sendrecv', extra)}
 ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: "[caller]" <sip:[caller]@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-To: [peer_tag_param]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
 Call-ID: [call_id]
 CSeq: 1 ACK
 Contact: <sip:[caller]@[local_ip]:[local_port]>
