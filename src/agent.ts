@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
 import type { PbxSource } from './model/pbx.js';
 import { InterfaceAddresses, NextHopResolver, resolveWildcard } from './net/index.js';
-import { OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
+import { DEFAULT_BACKOFF, OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
 import type { ReasonCode } from './policy/reasons.js';
 import { OpenFlowPort } from './switch/openflow-port.js';
 
@@ -125,7 +125,13 @@ export class Agent implements AgentControl {
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
     };
-    const conn = new OpenFlowConnection({ target: cfg.switch.target, logger: ofLog });
+    // A local switch comes back within seconds of a restart: retry at least once a second,
+    // since every moment without flows is a moment the userspace datapath forwards nothing.
+    const conn = new OpenFlowConnection({
+      target: cfg.switch.target,
+      logger: ofLog,
+      reconnect: { ...DEFAULT_BACKOFF, maxDelayMs: 1000 },
+    });
     const ami = cfg.asterisk.ami;
     const source =
       options.source ??
@@ -135,6 +141,8 @@ export class Agent implements AgentControl {
         username: ami.username,
         secret: ami.secret,
         requestTimeoutMs: ami.requestTimeoutMs,
+        // Resync soon after Asterisk is back: offloads are only kept for the grace period.
+        reconnect: { initialDelayMs: 250, maxDelayMs: 2000 },
         queue: { concurrency: ami.requestConcurrency, intervalCap: ami.requestsPerSecond, intervalMs: 1000 },
         logger: log.child({ part: 'ami' }),
       });

@@ -88,6 +88,12 @@ interface Tracked {
   legs: Map<string, { channel: string; local: SocketAddr | null; remote: SocketAddr | null }>;
   /** Technology re-reads already scheduled since the last decision that was not "technology". */
   techRechecks: number;
+  /**
+   * Remotes the switch has seen sending (channel id → address:port). Kept while the leg's
+   * remote is unchanged, so a switch restart (which loses every counter) does not send the
+   * call back through probing.
+   */
+  confirmed: Map<string, string>;
 }
 
 /**
@@ -120,6 +126,17 @@ export class OffloadEngine {
   private pbxDown: { since: number; timer: { cancel(): void } } | null = null;
   private pbxGone = false;
   private switchFacts: SwitchFacts | null = null;
+  /**
+   * Whether the installed-flow mirror has been read from the switch. Until then nothing is
+   * sent: a restarted agent that decided before reading would "add" probe flows over the
+   * forwarding flows it installed before, changing their actions and resetting them.
+   */
+  private mirrorLoaded = false;
+  /**
+   * Whether the calls have been listed from Asterisk at least once. Until then no flow is
+   * "unowned": the bridges that own them are simply not known yet.
+   */
+  private pbxSynced = false;
   private auditTimer: { cancel(): void } | null = null;
   private probeTimer: { cancel(): void } | null = null;
   private stopped = false;
@@ -307,6 +324,7 @@ export class OffloadEngine {
     if (!this.model.bridges.has(bridgeId) && b) {
       decision = { offload: false, probe: false, ...refuse('not-two-party', 'the bridge is gone') };
     }
+    if (!this.mirrorLoaded) return; // switchReady() re-evaluates every bridge once it has read the switch
     await this.enact(bridgeId, decision, view, now);
   }
 
@@ -381,7 +399,7 @@ export class OffloadEngine {
         ? pairCookie(this.cfg.plan.cookieTag, bridgeId, [members[0]!.info.id, members[1]!.info.id])
         : null;
     const legs: LegView[] = [];
-    for (const ch of members) legs.push(await this.legView(ch, cookie));
+    for (const ch of members) legs.push(await this.legView(ch, cookie, t?.confirmed));
     let pin: Pin | null = this.pins.get(bridgeId) ?? null;
     for (const ch of members) {
       const p = this.pins.get(ch.info.id);
@@ -394,16 +412,21 @@ export class OffloadEngine {
       twoPartySince: b.twoPartySince,
       pin,
       backoffUntil: t?.backoffUntil ?? null,
-      offloaded: t?.state === 'offloaded',
+      offloaded: t?.state === 'offloaded' || (legs.length === 2 && legs.every((l) => l.forwardingInstalled)),
     };
   }
 
-  private async legView(ch: ChannelState, cookie: bigint | null): Promise<LegView> {
+  private async legView(
+    ch: ChannelState,
+    cookie: bigint | null,
+    confirmed?: Map<string, string>,
+  ): Promise<LegView> {
     const leg = ch.leg;
     const localResolved = leg?.local ? await this.resolveLocal(leg.local) : null;
     const remote = leg?.remote ?? null;
     const nextHopMac = remote ? await this.nextHop.lookup(remote.address).catch(() => null) : null;
     let probed: number | null = null;
+    let forwardingInstalled = false;
     if (cookie !== null && remote && localResolved && localResolved !== 'ambiguous' && this.switchFacts) {
       const key = flowKey({
         table: this.cfg.plan.table,
@@ -420,6 +443,9 @@ export class OffloadEngine {
       });
       const m = this.reconciler.installed(key);
       probed = m ? m.packets : null;
+      forwardingInstalled = m?.role === 'rtp-forward';
+      if (confirmed?.get(ch.info.id) === `${remote.address}:${remote.port}`)
+        probed = Math.max(probed ?? 0, 1);
     }
     return {
       channel: ch.info,
@@ -431,6 +457,7 @@ export class OffloadEngine {
       localResolved,
       probedIngressPackets: probed,
       nextHopMac,
+      forwardingInstalled,
     };
   }
 
@@ -512,6 +539,7 @@ export class OffloadEngine {
 
     if (next === 'offloaded' && decision.offload) {
       t.cookie = flows[0]?.cookie ?? null;
+      t.confirmed = new Map(decision.legs.map((l) => [l.channelId, `${l.remote.address}:${l.remote.port}`]));
       for (const l of decision.legs)
         t.legs.set(l.channelId, {
           channel: this.model.channels.get(l.channelId)?.info.name ?? l.channelId,
@@ -538,6 +566,9 @@ export class OffloadEngine {
       }
       this.setState(t, next, reason, detail, now);
       if (next !== 'offloaded') t.offloadedAt = null;
+      // Only an outage of the switch keeps what the switch saw; any change of the call
+      // (hold, a recording, a new remote) must see media again before forwarding.
+      if (reason !== 'switch-unavailable' && reason !== 'pbx-disconnected') t.confirmed.clear();
       if (!decision.offload && decision.reason === 'too-young' && view?.twoPartySince != null) {
         this.scheduleAt(bridgeId, view.twoPartySince + this.cfg.policy.minBridgeAgeMs);
       }
@@ -594,6 +625,7 @@ export class OffloadEngine {
         backoffUntil: null,
         legs: new Map(),
         techRechecks: 0,
+        confirmed: new Map(),
       };
       this.tracked.set(bridgeId, t);
     }
@@ -649,6 +681,7 @@ export class OffloadEngine {
   async switchReady(): Promise<void> {
     try {
       const flows = await this.reconciler.refresh();
+      this.mirrorLoaded = true;
       this.log.info('switch ready', { ourFlows: flows.length });
       await this.fullSync();
     } catch (err) {
@@ -656,10 +689,15 @@ export class OffloadEngine {
     }
   }
 
-  /** Re-evaluates every bridge and deletes our flows that no bridge wants. */
+  /**
+   * Re-evaluates every bridge, then deletes our flows that no bridge wants: only once both
+   * the switch and Asterisk have been read, or a restarted agent would delete the flows of
+   * every live call it simply has not heard about yet.
+   */
   async fullSync(): Promise<void> {
     for (const id of this.allBridgeIds()) this.schedule(id);
     await this.idle();
+    if (!this.mirrorLoaded || !this.pbxSynced) return;
     const res = await this.reconciler.sync();
     this.counters.flowDeletes += res.deleted;
   }
@@ -683,8 +721,11 @@ export class OffloadEngine {
     try {
       const bridges = await this.source.listBridges();
       const dirty = this.model.replaceAll(bridges, this.clock.now());
+      this.pbxSynced = true;
       this.log.info('resynced with Asterisk', { bridges: bridges.length, restarted, afterOutage: wasDown });
-      for (const id of new Set([...dirty, ...this.tracked.keys()])) this.schedule(id);
+      for (const id of dirty) this.schedule(id);
+      // Calls that ended while we were not listening leave flows behind: remove them.
+      await this.fullSync();
     } catch (err) {
       this.log.error('resync with Asterisk failed', { error: (err as Error).message });
     }

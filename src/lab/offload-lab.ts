@@ -12,6 +12,7 @@ import {
   type SimCall,
   type SimulatedPbxOptions,
 } from './pbx/index.js';
+import { TcpProxy } from './tcp-proxy.js';
 import { Testbed } from './testbed/index.js';
 
 export interface LabCall {
@@ -33,6 +34,8 @@ export interface OffloadLabOptions {
   readonly startAgent?: boolean;
   readonly farHosts?: number;
   readonly logger?: Logger;
+  /** Put a TCP proxy between the agent and AMI, so tests can cut the connection. */
+  readonly amiProxy?: boolean;
 }
 
 const SECRET_ENV = 'RTPO_LAB_AMI_SECRET';
@@ -55,11 +58,17 @@ export class OffloadLab {
     readonly config: Config,
     private readonly controlDir: string,
     private readonly log: Logger,
+    /** The configuration as written in a file (for an agent run as its own process). */
+    readonly rawConfig: Record<string, unknown>,
+    /** Environment holding the AMI secret, for that process. */
+    readonly secretEnv: Record<string, string>,
+    readonly amiProxy: TcpProxy | null,
   ) {}
 
   static async create(o: OffloadLabOptions = {}): Promise<OffloadLab> {
     const bed = await Testbed.create({ farHosts: o.farHosts ?? 32 });
     let pbx: SimulatedPbx | null = null;
+    let proxy: TcpProxy | null = null;
     const controlDir = mkdtempSync(join(tmpdir(), 'rtpo-lab-ctl-'));
     try {
       const secret = `lab-${Math.random().toString(36).slice(2)}`;
@@ -77,7 +86,9 @@ export class OffloadLab {
         localAddress: { ipv4: bed.pbx.ipv4, ipv6: bed.pbx.ipv6 },
         endpoints: o.endpoints ?? { alice: { tosAudio: 'ef' }, bob: { tosAudio: 'ef' } },
       });
-      const ami = pbx.amiAddress();
+      const direct = pbx.amiAddress();
+      proxy = o.amiProxy ? await TcpProxy.start(direct) : null;
+      const ami = proxy ? { host: '127.0.0.1', port: proxy.port } : direct;
       const base = {
         asterisk: { ami: { host: ami.host, port: ami.port, username: 'offload', secretEnv: SECRET_ENV } },
         switch: {
@@ -97,11 +108,13 @@ export class OffloadLab {
         const b = (base as Record<string, unknown>)[k];
         merged[k] = typeof v === 'object' && typeof b === 'object' ? { ...(b as object), ...v } : v;
       }
-      const config = parseConfig(merged, { [SECRET_ENV]: secret });
-      const lab = new OffloadLab(bed, pbx, config, controlDir, o.logger ?? silentLogger);
+      const env = { [SECRET_ENV]: secret };
+      const config = parseConfig(merged, env);
+      const lab = new OffloadLab(bed, pbx, config, controlDir, o.logger ?? silentLogger, merged, env, proxy);
       if (o.startAgent ?? true) await lab.startAgent();
       return lab;
     } catch (err) {
+      await proxy?.close().catch(() => undefined);
       await pbx?.stop().catch(() => undefined);
       await bed.destroy();
       rmSync(controlDir, { recursive: true, force: true });
@@ -213,6 +226,7 @@ export class OffloadLab {
     this.gen.stop();
     await this.stopAgent().catch(() => undefined);
     this.gen.close();
+    await this.amiProxy?.close().catch(() => undefined);
     await this.pbx.stop().catch(() => undefined);
     await this.bed.destroy();
     rmSync(this.controlDir, { recursive: true, force: true });

@@ -78,3 +78,8 @@ export function flowBody(f: Pick<FlowSpec, 'cookie' | 'idleTimeout' | 'actions'>
   });
   return `${f.cookie.toString(16)}|${f.idleTimeout}|${acts.join(',')}`;
 }
+
+/** A flow that rewrites and forwards (as opposed to a pass-through probe or watch). */
+export function isForwarding(f: Pick<FlowSpec, 'actions'>): boolean {
+  return f.actions.some((a) => a.type === 'set-ip-dst');
+}

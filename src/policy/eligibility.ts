@@ -67,9 +67,12 @@ export function decide(view: BridgeView, cfg: PolicyConfig, ctx: PolicyContext):
   if (view.technology === null) return no(refuse('technology-unknown'));
   if (view.technology !== 'native_rtp') return no(refuse('technology', `technology is ${view.technology}`));
 
+  // Evidence gathered before an offload (age, RTCP) is not asked again of a call that is
+  // offloaded already, e.g. adopted by a restarted agent that has not seen it age.
+  const established = view.offloaded;
   for (const m of view.members) {
     const f = m.facts;
-    if (f && f.rtpTimeout > 0 && !m.rtcpFromRemote) {
+    if (f && f.rtpTimeout > 0 && !m.rtcpFromRemote && !established) {
       return no(
         refuse(
           'rtcp-not-seen',
@@ -81,7 +84,7 @@ export function decide(view: BridgeView, cfg: PolicyConfig, ctx: PolicyContext):
   }
 
   const age = view.twoPartySince === null ? 0 : ctx.now - view.twoPartySince;
-  if (age < cfg.minBridgeAgeMs && view.pin !== 'offload') {
+  if (age < cfg.minBridgeAgeMs && view.pin !== 'offload' && !established) {
     return no(refuse('too-young', `bridged ${age} ms ago, minimum ${cfg.minBridgeAgeMs} ms`), true);
   }
   for (const m of view.members) {

@@ -17,6 +17,8 @@ export interface LegView {
   readonly probedIngressPackets: number | null;
   /** Next-hop MAC toward the remote, `null` while unknown. */
   readonly nextHopMac: string | null;
+  /** The switch holds a forwarding flow for this leg's remote → local RTP. */
+  readonly forwardingInstalled: boolean;
 }
 
 export type Pin = 'offload' | 'revert';
@@ -31,7 +33,11 @@ export interface BridgeView {
   readonly pin: Pin | null;
   /** Delivery failed earlier: no retry before this time (ms since epoch). */
   readonly backoffUntil: number | null;
-  /** Whether this bridge is offloaded right now (keeps its place under max-calls). */
+  /**
+   * Whether this bridge is offloaded right now, by this agent's record or by the switch's
+   * own forwarding flows (adopted after a restart). It keeps its place under max-calls and
+   * is not asked again for pre-offload evidence (age, RTCP).
+   */
   readonly offloaded: boolean;
 }
 

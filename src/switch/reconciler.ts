@@ -1,4 +1,4 @@
-import { flowBody, flowKey, type FlowSpec } from '../plan/flow-spec.js';
+import { flowBody, flowKey, isForwarding, type FlowSpec } from '../plan/flow-spec.js';
 import type { FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
 
 export interface ReconcileStats {
@@ -10,6 +10,8 @@ export interface ReconcileStats {
 
 interface MirrorEntry {
   readonly body: string | null;
+  /** Forwarding flow or pass-through (probe, watch); `null` when not of our shape. */
+  readonly role: 'rtp-forward' | 'pass-through' | null;
   readonly ref: FlowRef;
   packets: number;
   bytes: number;
@@ -98,6 +100,7 @@ export class Reconciler {
       const prev = this.mirror.get(key);
       this.mirror.set(key, {
         body: flowBody(spec),
+        role: isForwarding(spec) ? 'rtp-forward' : 'pass-through',
         ref: spec,
         packets: prev?.packets ?? 0,
         bytes: prev?.bytes ?? 0,
@@ -125,6 +128,7 @@ export class Reconciler {
     for (const f of flows) {
       this.mirror.set(f.key, {
         body: f.body,
+        role: f.spec ? (isForwarding(f.spec) ? 'rtp-forward' : 'pass-through') : null,
         ref: f.spec ?? { cookie: f.cookie, table: 0, priority: 0, match: null as never },
         packets: f.packets,
         bytes: f.bytes,

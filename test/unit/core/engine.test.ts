@@ -114,12 +114,15 @@ function setup(over: Partial<EngineConfig> = {}) {
   );
   engine.setSwitchFacts({ bridgeMac: '02:00:00:00:00:01', uplinkPort: 1 });
   engine.start();
+  // As the agent does once connected: read the switch's flows before deciding anything.
+  const ready = engine.switchReady();
   source.legs.set('1.1', rtpLeg('1.1', v4('0.0.0.0', 10000), v4('198.51.100.10', 4000)));
   source.legs.set('1.2', rtpLeg('1.2', v4('0.0.0.0', 10002), v4('198.51.100.11', 5000)));
-  return { source, port, clock, engine };
+  return { source, port, clock, engine, ready };
 }
 
 async function bridge(s: ReturnType<typeof setup>, tech: BridgeTechnology = 'native_rtp'): Promise<void> {
+  await s.ready;
   s.source.tech.set('B', tech);
   s.source.emit({ kind: 'bridge-created', bridgeId: 'B', technology: 'simple_bridge', bridgeClass: 'basic' });
   s.source.emit({
@@ -276,12 +279,13 @@ describe('the offload engine', () => {
     await mediaFlows(s);
     const before = new Map([...s.port.table].map(([k, v]) => [k, v.addedAt]));
     // A new engine on the same switch, as after kill -9 and restart.
+    // A fresh agent has not seen the calls age: adopted offloads must not wait for it.
     const again = new OffloadEngine(
       s.source,
       s.port,
       { lookup: async () => '02:00:00:00:00:aa' },
       { single: async () => '198.51.100.1' },
-      cfg,
+      { ...cfg, policy: { ...cfg.policy, minBridgeAgeMs: 60_000 } },
       s.clock,
       silentLogger,
     );
@@ -290,7 +294,12 @@ describe('the offload engine', () => {
     again.start();
     s.port.ops.length = 0;
     s.source.bridges = [{ id: 'B', technology: 'native_rtp', bridgeClass: 'basic', channels: [alice, bob] }];
-    await again.reconciler.refresh();
+    // Asterisk's resync may arrive before the switch was read: nothing may be sent then.
+    s.source.emit({ kind: 'connected', source: 'ami', startupTime: 'x', restarted: false });
+    await new Promise((r) => setImmediate(r));
+    await again.idle();
+    expect(s.port.ops).toEqual([]);
+    await again.switchReady();
     s.source.emit({ kind: 'connected', source: 'ami', startupTime: 'x', restarted: false });
     await new Promise((r) => setImmediate(r));
     await again.idle();
@@ -349,5 +358,18 @@ describe('technology re-reads', () => {
     await new Promise((r) => setImmediate(r));
     await s.engine.idle();
     expect(reads()).toBe(after);
+  });
+});
+
+describe('after the switch lost every flow', () => {
+  it('reinstalls forwarding at once for remotes the switch already saw, without probing again', async () => {
+    const s = setup();
+    await bridge(s);
+    await mediaFlows(s);
+    s.port.table.clear(); // a restarted vswitchd keeps no flow
+    await s.engine.switchReady();
+    await s.engine.idle();
+    expect(roles(s.port)).toEqual(['egress-watch', 'egress-watch', 'rtp-forward', 'rtp-forward']);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
   });
 });

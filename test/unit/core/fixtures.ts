@@ -77,6 +77,7 @@ export function legView(
     localResolved: local,
     probedIngressPackets: 5,
     nextHopMac: '02:00:00:00:00:aa',
+    forwardingInstalled: false,
     ...over,
   };
 }

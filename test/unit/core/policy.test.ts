@@ -167,6 +167,20 @@ describe('eligibility', () => {
     expect(decide(srtp, policy, ctx).offload).toBe(false);
   });
 
+  it('does not ask an offloaded bridge again for pre-offload evidence (age, RTCP)', () => {
+    const f = facts('x', { rtpTimeout: 30 });
+    const adopted = bridgeView({
+      offloaded: true,
+      twoPartySince: 9_999,
+      members: [
+        { ...A, facts: f },
+        { ...B, facts: f },
+      ],
+    });
+    expect(decide(adopted, policy, ctx).offload).toBe(true);
+    expect(decide({ ...adopted, offloaded: false }, policy, ctx).offload).toBe(false);
+  });
+
   it('keeps an already offloaded bridge when the maximum is reached by the others', () => {
     const d = decide(
       bridgeView({ offloaded: true }),
