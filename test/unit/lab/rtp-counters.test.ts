@@ -103,3 +103,35 @@ describe('socket address text', () => {
     expect(formatSockaddr(addr)).toBe(text);
   });
 });
+
+describe('RTP port allocation', () => {
+  it('finds a free even/odd pair in a crowded range, probing past taken ports', async () => {
+    const { PortAllocator } = await import('../../../src/lab/pbx/rtp/ports.js');
+    const taken = new Set<number>();
+    for (let p = 10000; p < 19000; p++) taken.add(p); // 90% of the range in use
+    const opened: number[] = [];
+    const fake = {
+      close: () => undefined,
+    };
+    const alloc = new PortAllocator([10000, 20000], async (_family, _address, port) => {
+      if (taken.has(port)) throw new Error(`bind EADDRINUSE ${port}`);
+      taken.add(port);
+      opened.push(port);
+      return fake as unknown as import('node:dgram').Socket;
+    });
+    for (let i = 0; i < 20; i++) await alloc.openPair(4, '127.0.0.1', false);
+    expect(opened).toHaveLength(40);
+    for (let i = 0; i < opened.length; i += 2) {
+      expect(opened[i]! % 2).toBe(0);
+      expect(opened[i + 1]).toBe(opened[i]! + 1);
+    }
+  });
+
+  it('fails with PBX_RTP_BIND_FAILED when nothing is free', async () => {
+    const { PortAllocator } = await import('../../../src/lab/pbx/rtp/ports.js');
+    const alloc = new PortAllocator([10000, 10010], async () => {
+      throw new Error('bind EADDRINUSE');
+    });
+    await expect(alloc.openPair(4, '127.0.0.1', true)).rejects.toMatchObject({ code: 'PBX_RTP_BIND_FAILED' });
+  });
+});

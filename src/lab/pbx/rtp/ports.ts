@@ -16,6 +16,8 @@ export const openLocalUdpSocket: OpenRtpSocket = (family, address, port) =>
     });
   });
 
+const MAX_ATTEMPTS = 1000;
+
 export interface RtpSocketPair {
   readonly rtp: dgram.Socket;
   readonly rtcp: dgram.Socket | null;
@@ -38,17 +40,17 @@ export class PortAllocator {
 
   async openPair(family: 4 | 6, address: string, rtcpMux: boolean): Promise<RtpSocketPair> {
     const [lo, hi] = this.range;
-    const attempts = Math.floor((hi - lo) / 2);
+    const evenSlots = Math.floor((hi - lo) / 2);
     let lastError = '';
-    for (let i = 0; i < Math.min(attempts, 200); i++) {
+    for (let i = 0; i < Math.min(evenSlots, MAX_ATTEMPTS); i++) {
       const port = this.next;
-      this.next += 2;
-      if (this.next + 1 > hi) this.next = lo + (lo % 2);
+      this.next = port + 2 + 1 > hi ? lo + (lo % 2) : port + 2;
       let rtp: dgram.Socket;
       try {
         rtp = await this.open(family, address, port);
       } catch (err) {
         lastError = (err as Error).message;
+        this.jump(evenSlots);
         continue;
       }
       if (rtcpMux) return { rtp, rtcp: null };
@@ -57,8 +59,17 @@ export class PortAllocator {
       } catch (err) {
         lastError = (err as Error).message;
         rtp.close();
+        this.jump(evenSlots);
       }
     }
     throw new PbxError('PBX_RTP_BIND_FAILED', `no free RTP port pair on ${address}: ${lastError}`);
+  }
+
+  /**
+   * Sequential while ports are free; after a collision, probe at random, so a crowded
+   * stretch of the range (another PBX, a benchmark) costs a few attempts, not hundreds.
+   */
+  private jump(evenSlots: number): void {
+    this.next = this.range[0] + (this.range[0] % 2) + 2 * Math.floor(Math.random() * (evenSlots - 1));
   }
 }
