@@ -45,6 +45,16 @@
  * (pjsip), `CHANNEL(rtpsource|rtpdest|secure_media)` (sip), `CHANNEL(audionativeformat|
  * audioreadformat|audiowriteformat|name|uniqueid|linkedid|state|channeltype)`,
  * `CHANNEL(pjsip,call-id)`, `BRIDGEPEER`, `BRIDGEPVTCALLID` and variables set by Setvar.
+ *
+ * Where the lab differs from Asterisk, on purpose:
+ * - no SIP: calls come from `placeCall` with the phones' SDP addresses; `media_encryption`
+ *   only changes the glue (simple_bridge, `CHANNEL(rtp,secure)` = 1), packets stay plain;
+ * - `direct_media` defaults to no (Asterisk: yes);
+ * - strict RTP learns the first source at once, then needs 4 sequential packets from a new
+ *   one (Asterisk also has a learning period at the start);
+ * - music on hold is G.711 silence from the PBX's own SSRC; Atxfer completes as soon as
+ *   the target answers; attended transfers swap the transferee into the consult bridge
+ *   (or merge, on request); BridgeInfo lists members in join order.
  */
 export { SimulatedPbx, type RelayStats, type CallRelayStats } from './pbx.js';
 export { SimCall, type LegName, type PartySpec, type PlaceCallSpec, type SimLegInfo } from './call.js';
