@@ -44,8 +44,24 @@ export function writeIpv4(buf: Buffer, off: number, text: string): void {
   buf[off + 3] = value;
 }
 
+/**
+ * Decoded address text is cached: a dump of 20,000 rewrite flows repeats the same few PBX
+ * and MAC addresses in every entry, and each fresh string is garbage to collect. The caches
+ * are bounded by clearing, not evicting: cheap, and a miss only costs the formatting.
+ */
+const CACHE_LIMIT = 4096;
+const ipv4Text = new Map<number, string>();
+const macText = new Map<number, string>();
+
 export function readIpv4(buf: Buffer, off: number): string {
-  return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+  const key = ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
+  let text = ipv4Text.get(key);
+  if (text === undefined) {
+    text = `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
+    if (ipv4Text.size >= CACHE_LIMIT) ipv4Text.clear();
+    ipv4Text.set(key, text);
+  }
+  return text;
 }
 
 function hexValue(c: number): number {
@@ -70,7 +86,15 @@ export function writeMac(buf: Buffer, off: number, text: string): void {
 const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 export function readMac(buf: Buffer, off: number): string {
-  return `${HEX2[buf[off]!]}:${HEX2[buf[off + 1]!]}:${HEX2[buf[off + 2]!]}:${HEX2[buf[off + 3]!]}:${HEX2[buf[off + 4]!]}:${HEX2[buf[off + 5]!]}`;
+  // 48 bits fit a double exactly.
+  const key = buf.readUIntBE(off, 6);
+  let text = macText.get(key);
+  if (text === undefined) {
+    text = `${HEX2[buf[off]!]}:${HEX2[buf[off + 1]!]}:${HEX2[buf[off + 2]!]}:${HEX2[buf[off + 3]!]}:${HEX2[buf[off + 4]!]}:${HEX2[buf[off + 5]!]}`;
+    if (macText.size >= CACHE_LIMIT) macText.clear();
+    macText.set(key, text);
+  }
+  return text;
 }
 
 /** Parses one group list (`a:b:c`, possibly ending in dotted IPv4) into 16-bit words. */

@@ -113,9 +113,12 @@ const FIELDS: Readonly<Record<OxmFieldName, FieldInfo>> = {
   IPV6_DST: { field: OFPXMT_OFB_IPV6_DST, kind: 'ipv6', size: 16 },
 };
 
-const NAME_BY_FIELD = new Map<number, OxmFieldName>(
-  (Object.entries(FIELDS) as [OxmFieldName, FieldInfo][]).map(([name, info]) => [info.field, name]),
-);
+/** OpenFlow-basic field number → its name and layout, for decoding. */
+const BY_FIELD: readonly ((FieldInfo & { readonly name: OxmFieldName }) | undefined)[] = (() => {
+  const table: ((FieldInfo & { readonly name: OxmFieldName }) | undefined)[] = new Array(128).fill(undefined);
+  for (const [name, info] of Object.entries(FIELDS) as [OxmFieldName, FieldInfo][]) table[info.field] = { ...info, name };
+  return table;
+})();
 
 /** Bytes of one TLV including its 4-byte header. */
 export function oxmFieldLength(f: OxmField): number {
@@ -253,9 +256,9 @@ function readValue(buf: Buffer, off: number, kind: Kind): number | bigint | stri
     case 'u8':
       return buf[off]!;
     case 'u16':
-      return buf.readUInt16BE(off);
+      return (buf[off]! << 8) | buf[off + 1]!;
     case 'u32':
-      return buf.readUInt32BE(off);
+      return ((buf[off]! << 24) | (buf[off + 1]! << 16) | (buf[off + 2]! << 8) | buf[off + 3]!) >>> 0;
     case 'u64':
       return buf.readBigUInt64BE(off);
     case 'mac':
@@ -275,15 +278,14 @@ export function readOxmField(buf: Buffer, off: number, end: number): OxmField {
   const hasMask = (buf[off + 2]! & 1) === 1;
   const length = buf[off + 3]!;
   if (off + 4 + length > end) throw new ProtocolError(`OXM TLV length ${length} runs past the match`, off + 3);
-  const name = oxmClass === OFPXMC_OPENFLOW_BASIC ? NAME_BY_FIELD.get(field) : undefined;
-  const info = name === undefined ? undefined : FIELDS[name];
-  if (name === undefined || info === undefined || length !== (hasMask ? info.size * 2 : info.size)) {
+  const info = oxmClass === OFPXMC_OPENFLOW_BASIC ? BY_FIELD[field] : undefined;
+  if (info === undefined || length !== (hasMask ? info.size * 2 : info.size)) {
     return { type: 'RAW', oxmClass, field, hasMask, payload: Buffer.from(buf.subarray(off + 4, off + 4 + length)) };
   }
   const value = readValue(buf, off + 4, info.kind);
-  const mask = hasMask ? readValue(buf, off + 4 + info.size, info.kind) : undefined;
   // The casts re-join name and value kind, which FIELDS keeps in step.
-  return (mask === undefined ? { type: name, value } : { type: name, value, mask }) as OxmField;
+  if (!hasMask) return { type: info.name, value } as OxmField;
+  return { type: info.name, value, mask: readValue(buf, off + 4 + info.size, info.kind) } as OxmField;
 }
 
 /** `ofp_match.length`: 4 + the TLVs, without the trailing padding (1.3.5 §7.2.2.1). */

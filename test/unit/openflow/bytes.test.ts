@@ -25,6 +25,18 @@ describe('address text on the wire', () => {
     },
   );
 
+  it('reads back more distinct addresses than its text cache holds, each correctly', () => {
+    const b = Buffer.alloc(6);
+    for (let i = 0; i < 10_000; i++) {
+      const v4 = `10.${(i >> 8) & 255}.${i & 255}.${i % 7}`;
+      writeIpv4(b, 0, v4);
+      expect(readIpv4(b, 0)).toBe(v4);
+      const mac = `02:00:00:00:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+      writeMac(b, 0, mac);
+      expect(readMac(b, 0)).toBe(mac);
+    }
+  });
+
   it('writes MAC text in either separator style and reads it back lower-case', () => {
     const b = Buffer.alloc(6);
     writeMac(b, 0, '5A-7D-D5-22-99-41');
