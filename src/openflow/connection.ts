@@ -97,6 +97,7 @@ import {
   type PortStatus,
 } from './codec/index.js';
 import {
+  OpenFlowArgumentError,
   OpenFlowBatchError,
   OpenFlowDisconnectedError,
   OpenFlowError,
@@ -134,7 +135,7 @@ export interface OpenFlowConnectionOptions {
   readonly deadAfterMs?: number;
   /** Time allowed for any request's reply. @default 30000 */
   readonly requestTimeoutMs?: number;
-  /** Time allowed for the whole handshake. @default 10000 */
+  /** Time allowed for each handshake step (HELLO, features and config, setup barrier). @default 10000 */
   readonly handshakeTimeoutMs?: number;
   /** Reconnect policy, or `false` to end in `closed` when the connection is lost. */
   readonly reconnect?: BackoffPolicy | false;
@@ -144,7 +145,7 @@ export interface OpenFlowConnectionOptions {
 
 export type FlowModOutcome = { readonly ok: true } | { readonly ok: false; readonly error: OpenFlowError };
 
-/** Which flows a delete removes. Defaults: all tables, any cookie, any match (careful). */
+/** Which flows a delete removes: all tables unless `tableId` says otherwise. */
 export interface DeleteFlowsFilter {
   readonly cookie?: bigint;
   /** Only flows with `(flow.cookie & mask) == (cookie & mask)`; 0 = any. */
@@ -157,6 +158,12 @@ export interface DeleteFlowsFilter {
   /** DELETE_STRICT: exact match and priority. */
   readonly strict?: boolean;
   readonly priority?: number;
+  /**
+   * A delete with neither a cookie mask nor a match removes every flow on the bridge, the
+   * default NORMAL flow (and so the host's own traffic) included; it is refused unless this
+   * says it is meant.
+   */
+  readonly unfiltered?: boolean;
 }
 
 export interface ReconnectInfo {
@@ -344,6 +351,10 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
 
   /** One DELETE (or DELETE_STRICT) and a barrier; rejects with the switch's OpenFlowError. */
   async deleteFlows(filter: DeleteFlowsFilter): Promise<void> {
+    const narrowed = (filter.cookieMask ?? 0n) !== 0n || (filter.match?.length ?? 0) > 0 || filter.strict === true;
+    if (!narrowed && filter.unfiltered !== true) {
+      throw new OpenFlowArgumentError('a delete without cookie mask or match would remove every flow on the bridge');
+    }
     const [outcome] = await this.flowMods([
       {
         command: filter.strict ? OFPFC_DELETE_STRICT : OFPFC_DELETE,
@@ -438,7 +449,8 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
   /**
    * Writes `count` messages and a barrier as one buffer, then waits for the barrier; returns
    * the ERRORs by message index. Everything is encoded before anything is sent, so a bad
-   * argument (e.g. an invalid address) throws with nothing applied.
+   * argument (e.g. an invalid address) throws with nothing applied. The buffer holds the whole
+   * batch (~250 bytes per rewrite flow mod): split batches of millions.
    */
   private async pipeline(
     count: number,

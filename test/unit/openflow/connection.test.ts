@@ -282,6 +282,14 @@ describe('pipelined flow mods', () => {
     expect(sw.messages.length).toBe(sent);
   });
 
+  it('refuses a delete that names neither cookie mask nor match unless told it is meant', async () => {
+    const { sw, conn } = await ready();
+    await expect(conn.deleteFlows({ cookie: 0x7270n })).rejects.toMatchObject({ code: 'OF_BAD_ARGUMENT' });
+    expect(sw.flowMods()).toHaveLength(0);
+    await conn.deleteFlows({ unfiltered: true });
+    expect(sw.flowMods()).toMatchObject([{ command: OFPFC_DELETE, cookieMask: 0n, match: [] }]);
+  });
+
   it('deletes by cookie mask in all tables and surfaces a refusal as OpenFlowError', async () => {
     const { sw, conn } = await ready();
     await conn.deleteFlows({ cookie: 0x7270000000000000n, cookieMask: 0xffff000000000000n });
