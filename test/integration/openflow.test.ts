@@ -197,7 +197,7 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
   afterEach(async () => {
     for (const c of captures.splice(0)) c.stop();
     for (const s of sockets.splice(0)) s.close();
-    if (conn.status === 'ready') await conn.deleteFlows({ cookie: TAG, cookieMask: TAG_MASK });
+    if (conn?.status === 'ready') await conn.deleteFlows({ cookie: TAG, cookieMask: TAG_MASK });
   });
 
   afterAll(async () => {
