@@ -1,5 +1,6 @@
+import { engineSection } from './engine.js';
 import { openflowSection } from './openflow.js';
 import type { BenchSection } from './section.js';
 
 /** Every benchmark section, in the order they run. */
-export const sections: BenchSection[] = [openflowSection];
+export const sections: BenchSection[] = [openflowSection, engineSection];
