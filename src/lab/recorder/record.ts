@@ -8,6 +8,8 @@
  *   RECORD_OUT        directory for the transcripts (one .jsonl per scenario) and facts
  *   RECORD_WORK       scratch directory (console log, captures)
  *   RECORD_ONLY       optional comma list of scenario names
+ *   RECORD_REDACT     optional `path=label,…` pairs replaced in transcripts (e.g. the
+ *                     Asterisk spool directory, which MixMonitor reports in full)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +90,10 @@ async function main(): Promise<void> {
       [basicAuthToken(access.ari.user, 'wrong-secret'), '<redacted-wrong>'],
       [work, '<work>'],
     ];
+    for (const pair of (process.env.RECORD_REDACT ?? '').split(',').filter((p) => p.includes('='))) {
+      const at = pair.indexOf('=');
+      redactions.push([pair.slice(0, at), pair.slice(at + 1)]);
+    }
     const results: Record<string, ScenarioResult> = {};
     const captures: Record<string, string> = {};
     for (const [name, scenario] of Object.entries(SCENARIOS)) {
