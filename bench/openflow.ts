@@ -199,7 +199,9 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
     const perProcessRate = PER_PROCESS_FLOWS / perProcess;
     const deleteRate = FLOWS / median(deletes);
     ctx.log(`  ${FLOWS} flows, median of ${reps} runs, OVS userspace (netdev) datapath`);
-    ctx.log(`  client pipelined + barrier : ${round(clientRate)} flows/s  (target ≥ 100000 and ahead of ovs-ofctl --bundle)`);
+    ctx.log(
+      `  client pipelined + barrier : ${round(clientRate)} flows/s  (target ≥ 100000 and ahead of ovs-ofctl --bundle)`,
+    );
     ctx.log(`  client ONF bundle          : ${round(bundleRate)} flows/s`);
     ctx.log(`  ovs-ofctl --bundle         : ${round(ofctlBundleRate)} flows/s`);
     ctx.log(`  ovs-ofctl per process      : ${round(perProcessRate)} flows/s (${PER_PROCESS_FLOWS} flows)`);

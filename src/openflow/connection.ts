@@ -252,7 +252,9 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
       deadAfterMs,
       sendProbe: () => this.write(encodeEchoRequest(this.pending.allocate())),
       onDead: (silentMs) => {
-        this.log.warn(`openflow ${this.target}: switch silent for ${Math.round(silentMs)} ms, declaring it dead`);
+        this.log.warn(
+          `openflow ${this.target}: switch silent for ${Math.round(silentMs)} ms, declaring it dead`,
+        );
         this.lost(this.epoch, new OpenFlowTimeoutError('switch keepalive', deadAfterMs));
       },
     });
@@ -284,7 +286,8 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
    * reconnect disabled, when the attempt fails).
    */
   connect(): Promise<void> {
-    if (this._status === 'closed') return Promise.reject(new OpenFlowDisconnectedError('connection is closed'));
+    if (this._status === 'closed')
+      return Promise.reject(new OpenFlowDisconnectedError('connection is closed'));
     if (this._status === 'ready') return Promise.resolve();
     const ready = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
     if (this._status === 'idle') this.open();
@@ -329,7 +332,10 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
    * mod's xid, always before the barrier's reply. Mods not refused were applied. `command`
    * overrides each mod's own.
    */
-  async flowMods(mods: readonly FlowModFields[], options: { command?: number } = {}): Promise<FlowModOutcome[]> {
+  async flowMods(
+    mods: readonly FlowModFields[],
+    options: { command?: number } = {},
+  ): Promise<FlowModOutcome[]> {
     const { command } = options;
     const errors = await this.pipeline(
       mods.length,
@@ -351,9 +357,12 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
 
   /** One DELETE (or DELETE_STRICT) and a barrier; rejects with the switch's OpenFlowError. */
   async deleteFlows(filter: DeleteFlowsFilter): Promise<void> {
-    const narrowed = (filter.cookieMask ?? 0n) !== 0n || (filter.match?.length ?? 0) > 0 || filter.strict === true;
+    const narrowed =
+      (filter.cookieMask ?? 0n) !== 0n || (filter.match?.length ?? 0) > 0 || filter.strict === true;
     if (!narrowed && filter.unfiltered !== true) {
-      throw new OpenFlowArgumentError('a delete without cookie mask or match would remove every flow on the bridge');
+      throw new OpenFlowArgumentError(
+        'a delete without cookie mask or match would remove every flow on the bridge',
+      );
     }
     const [outcome] = await this.flowMods([
       {
@@ -377,7 +386,10 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
    * A commit can still fail as a whole (e.g. OVERLAP found then): the switch reports the
    * failing add's error and MSG_FAILED, and applies nothing. Either way: OpenFlowBatchError.
    */
-  async bundle(mods: readonly FlowModFields[], options: { command?: number; flags?: number } = {}): Promise<void> {
+  async bundle(
+    mods: readonly FlowModFields[],
+    options: { command?: number; flags?: number } = {},
+  ): Promise<void> {
     this.assertReady();
     const flags = options.flags ?? OFPBF_ATOMIC | OFPBF_ORDERED;
     const command = options.command;
@@ -388,17 +400,37 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
     const range = this.pending.trackRange(openXid + 1, n);
     try {
       const opened = this.pending.expect(openXid, 'bundle open', this.requestTimeoutMs);
-      const barrier = this.pending.expect(openXid + n + 1, 'barrier after bundle adds', this.requestTimeoutMs);
+      const barrier = this.pending.expect(
+        openXid + n + 1,
+        'barrier after bundle adds',
+        this.requestTimeoutMs,
+      );
       opened.catch(noop);
       barrier.catch(noop);
       let total = BUNDLE_CONTROL_LEN + OFP_HEADER_LEN;
       for (let i = 0; i < n; i++) total += bundleAddFlowModLength(mods[i]!);
       const buf = Buffer.allocUnsafe(total);
-      buf.set(encodeBundleControl({ type: 'BUNDLE_CONTROL', xid: openXid, bundleId, bundleType: OFPBCT_OPEN_REQUEST, flags }));
+      buf.set(
+        encodeBundleControl({
+          type: 'BUNDLE_CONTROL',
+          xid: openXid,
+          bundleId,
+          bundleType: OFPBCT_OPEN_REQUEST,
+          flags,
+        }),
+      );
       let off = BUNDLE_CONTROL_LEN;
       for (let i = 0; i < n; i++) {
         const m = mods[i]!;
-        off = writeBundleAddFlowMod(buf, off, openXid + 1 + i, bundleId, flags, m, command ?? m.command ?? OFPFC_ADD);
+        off = writeBundleAddFlowMod(
+          buf,
+          off,
+          openXid + 1 + i,
+          bundleId,
+          flags,
+          m,
+          command ?? m.command ?? OFPFC_ADD,
+        );
       }
       writeHeader(buf, off, OFPT_BARRIER_REQUEST, OFP_HEADER_LEN, openXid + n + 1);
       this.write(buf);
@@ -412,7 +444,10 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
       }
       expectBundleReply(openResult.value, OFPBCT_OPEN_REPLY);
       try {
-        expectBundleReply(await this.bundleControl(bundleId, OFPBCT_COMMIT_REQUEST, flags), OFPBCT_COMMIT_REPLY);
+        expectBundleReply(
+          await this.bundleControl(bundleId, OFPBCT_COMMIT_REQUEST, flags),
+          OFPBCT_COMMIT_REPLY,
+        );
       } catch (err) {
         if (!(err instanceof OpenFlowError)) throw err;
         throw new OpenFlowBatchError(failuresOf(range.errors), true, err);
@@ -426,14 +461,21 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
   async flowStats(filter: FlowStatsFilter = {}): Promise<FlowStatsEntry[]> {
     this.assertReady();
     const xid = this.pending.allocate();
-    return readFlowStatsBody(await this.multipart(encodeFlowStatsRequest(xid, filter), xid, OFPMP_FLOW, 'FLOW stats'));
+    return readFlowStatsBody(
+      await this.multipart(encodeFlowStatsRequest(xid, filter), xid, OFPMP_FLOW, 'FLOW stats'),
+    );
   }
 
   /** Packet, byte and flow counts summed over the flows the filter selects. */
   async aggregateStats(filter: FlowStatsFilter = {}): Promise<AggregateStats> {
     this.assertReady();
     const xid = this.pending.allocate();
-    const body = await this.multipart(encodeAggregateStatsRequest(xid, filter), xid, OFPMP_AGGREGATE, 'AGGREGATE stats');
+    const body = await this.multipart(
+      encodeAggregateStatsRequest(xid, filter),
+      xid,
+      OFPMP_AGGREGATE,
+      'AGGREGATE stats',
+    );
     return readAggregateStatsBody(body);
   }
 
@@ -468,7 +510,11 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
     writeHeader(buf, off, OFPT_BARRIER_REQUEST, OFP_HEADER_LEN, first + count);
     const range = this.pending.trackRange(first, count);
     try {
-      const barrier = this.pending.expect(first + count, `barrier after ${count} ${what}`, this.requestTimeoutMs);
+      const barrier = this.pending.expect(
+        first + count,
+        `barrier after ${count} ${what}`,
+        this.requestTimeoutMs,
+      );
       this.write(buf);
       expectType(await barrier, OFPT_BARRIER_REPLY);
       return range.errors;
@@ -512,7 +558,9 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
 
   private assertReady(): void {
     if (this._status !== 'ready') {
-      throw new OpenFlowDisconnectedError(`OpenFlow connection to ${this.target} is ${this._status}, not ready`);
+      throw new OpenFlowDisconnectedError(
+        `OpenFlow connection to ${this.target} is ${this._status}, not ready`,
+      );
     }
   }
 
@@ -530,11 +578,16 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
   }
 
   /** A listener that throws must not break the read loop. */
-  private emitSafely<K extends keyof OpenFlowConnectionEvents>(event: K, ...args: OpenFlowConnectionEvents[K]): void {
+  private emitSafely<K extends keyof OpenFlowConnectionEvents>(
+    event: K,
+    ...args: OpenFlowConnectionEvents[K]
+  ): void {
     try {
       (this.emit as (e: K, ...a: OpenFlowConnectionEvents[K]) => boolean)(event, ...args);
     } catch (err) {
-      this.log.warn(`openflow ${this.target}: '${event}' listener threw: ${err instanceof Error ? err.stack : String(err)}`);
+      this.log.warn(
+        `openflow ${this.target}: '${event}' listener threw: ${err instanceof Error ? err.stack : String(err)}`,
+      );
     }
   }
 
@@ -561,7 +614,9 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
     socket.on('error', (err: Error) => {
       if (epoch === this.epoch) this.lastSocketError = err;
     });
-    socket.on('close', () => this.lost(epoch, this.lastSocketError ?? new Error('connection closed by the switch')));
+    socket.on('close', () =>
+      this.lost(epoch, this.lastSocketError ?? new Error('connection closed by the switch')),
+    );
   }
 
   private async handshake(epoch: number): Promise<void> {
@@ -621,7 +676,10 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
         );
         expectType(await barrier, OFPT_BARRIER_REPLY);
         const refused = [...range.errors.values()][0];
-        if (refused) throw new OpenFlowHandshakeError(`switch refused the session setup: ${refused.message}`, { cause: refused });
+        if (refused)
+          throw new OpenFlowHandshakeError(`switch refused the session setup: ${refused.message}`, {
+            cause: refused,
+          });
       } finally {
         this.pending.untrackRange(range);
       }
@@ -630,7 +688,9 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
       this.becomeReady();
     } catch (err) {
       if (epoch !== this.epoch) return;
-      this.log.warn(`openflow ${this.target}: handshake failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.log.warn(
+        `openflow ${this.target}: handshake failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       this.lost(epoch, err);
     }
   }
@@ -668,7 +728,9 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
     socket?.destroy();
     this.keepalive.stop();
     const why = reason instanceof Error ? reason.message : String(reason);
-    const err = new OpenFlowDisconnectedError(`OpenFlow connection to ${this.target} lost: ${why}`, { cause: reason });
+    const err = new OpenFlowDisconnectedError(`OpenFlow connection to ${this.target} lost: ${why}`, {
+      cause: reason,
+    });
     if (this.helloWaiter) {
       this.helloWaiter.timer.cancel();
       this.helloWaiter.reject(err);
@@ -697,7 +759,9 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
     try {
       this.framer.push(chunk, (message) => this.onMessage(epoch, message));
     } catch (err) {
-      this.log.warn(`openflow ${this.target}: ${err instanceof Error ? err.message : String(err)}; dropping connection`);
+      this.log.warn(
+        `openflow ${this.target}: ${err instanceof Error ? err.message : String(err)}; dropping connection`,
+      );
       this.lost(epoch, err);
     }
   }
@@ -736,7 +800,8 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
           return;
         case OFPT_PACKET_IN:
           // SET_ASYNC masks these; any that arrive before it applies are dropped unread.
-          if (this.counters.packetInDrained++ === 0) this.log.debug(`openflow ${this.target}: dropping PACKET_IN`);
+          if (this.counters.packetInDrained++ === 0)
+            this.log.debug(`openflow ${this.target}: dropping PACKET_IN`);
           return;
       }
       if (!this.pending.resolve(xid, message) && type !== OFPT_ECHO_REPLY) {

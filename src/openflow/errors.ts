@@ -47,7 +47,8 @@ export class OpenFlowError extends OpenFlowClientError implements OpenFlowErrorF
 
   constructor(fields: OpenFlowErrorFields, options?: ErrorOptions) {
     const names = errorNames(fields.errorType, fields.errorCode, fields.experimenter);
-    const exp = fields.experimenter === undefined ? '' : ` experimenter 0x${fields.experimenter.toString(16)}`;
+    const exp =
+      fields.experimenter === undefined ? '' : ` experimenter 0x${fields.experimenter.toString(16)}`;
     super(
       `OpenFlow error ${names.typeName}/${names.codeName} (type ${fields.errorType}, code ${fields.errorCode}${exp}) for xid ${fields.xid}`,
       options,

@@ -28,7 +28,9 @@ export function parseTarget(target: string): TransportTarget {
     const port = Number(tcp[3]);
     if (port >= 1 && port <= 65535) return { kind: 'tcp', host: tcp[1] ?? tcp[2]!, port };
   }
-  throw new OpenFlowArgumentError(`OpenFlow target ${JSON.stringify(target)} is not unix:PATH or tcp:HOST:PORT`);
+  throw new OpenFlowArgumentError(
+    `OpenFlow target ${JSON.stringify(target)} is not unix:PATH or tcp:HOST:PORT`,
+  );
 }
 
 /** Opens a socket to the target; it emits 'connect' once established. */

@@ -67,8 +67,14 @@ function rewriteFlow(
         actions: [
           { type: 'SET_FIELD', field: { type: 'ETH_SRC', value: bed.pbx.mac } },
           { type: 'SET_FIELD', field: { type: 'ETH_DST', value: bed.far.mac } },
-          { type: 'SET_FIELD', field: v6 ? { type: 'IPV6_SRC', value: relay.ip } : { type: 'IPV4_SRC', value: relay.ip } },
-          { type: 'SET_FIELD', field: v6 ? { type: 'IPV6_DST', value: peer.ip } : { type: 'IPV4_DST', value: peer.ip } },
+          {
+            type: 'SET_FIELD',
+            field: v6 ? { type: 'IPV6_SRC', value: relay.ip } : { type: 'IPV4_SRC', value: relay.ip },
+          },
+          {
+            type: 'SET_FIELD',
+            field: v6 ? { type: 'IPV6_DST', value: peer.ip } : { type: 'IPV4_DST', value: peer.ip },
+          },
           { type: 'SET_FIELD', field: { type: 'UDP_SRC', value: relay.port } },
           { type: 'SET_FIELD', field: { type: 'UDP_DST', value: peer.port } },
           { type: 'SET_FIELD', field: { type: 'IP_DSCP', value: DSCP_EF } },
@@ -257,14 +263,21 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
 
       expect(atBob).toHaveLength(n);
       expect(atAlice).toHaveLength(n);
-      expect(new Set(atBob.map((r) => `${r.address}:${r.port}`))).toEqual(new Set([`${legB.ip}:${legB.port}`]));
-      expect(new Set(atAlice.map((r) => `${r.address}:${r.port}`))).toEqual(new Set([`${legA.ip}:${legA.port}`]));
+      expect(new Set(atBob.map((r) => `${r.address}:${r.port}`))).toEqual(
+        new Set([`${legB.ip}:${legB.port}`]),
+      );
+      expect(new Set(atAlice.map((r) => `${r.address}:${r.port}`))).toEqual(
+        new Set([`${legA.ip}:${legA.port}`]),
+      );
       await sleep(200);
       expect(atPbxCount()).toBe(0);
 
       await until('the capture to see every rewritten packet', () => capture.headers().length >= 2 * n);
       const headers = capture.headers();
-      const marks = family === 4 ? [`tos 0x${(DSCP_EF << 2).toString(16)}`, `ttl ${FRESH_TTL}`] : [`class 0x${(DSCP_EF << 2).toString(16)}`, `hlim ${FRESH_TTL}`];
+      const marks =
+        family === 4
+          ? [`tos 0x${(DSCP_EF << 2).toString(16)}`, `ttl ${FRESH_TTL}`]
+          : [`class 0x${(DSCP_EF << 2).toString(16)}`, `hlim ${FRESH_TTL}`];
       for (const h of headers) for (const mark of marks) expect(h).toContain(mark);
 
       // The switch counted every packet on its flow (statistics lag up to ~1 s).
@@ -345,9 +358,13 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
   it('rejects a bad FLOW_MOD with an OpenFlowError naming type and code, and applies the good ones of the batch', async () => {
     const alice = { ip: bed.far.ipv4[0]!, port: 4020 };
     const leg = { ip: bed.pbx.ipv4, port: 10_020 };
-    const good = (i: number): FlowModFields => rewriteFlow(bed, 4, TAG | BigInt(0x300 + i), { ...alice, port: 4020 + 2 * i }, leg, leg, alice);
+    const good = (i: number): FlowModFields =>
+      rewriteFlow(bed, 4, TAG | BigInt(0x300 + i), { ...alice, port: 4020 + 2 * i }, leg, leg, alice);
     const noProto = good(9);
-    const missingPrereq: FlowModFields = { ...noProto, match: noProto.match!.filter((f) => f.type !== 'IP_PROTO') };
+    const missingPrereq: FlowModFields = {
+      ...noProto,
+      match: noProto.match!.filter((f) => f.type !== 'IP_PROTO'),
+    };
 
     const err = await conn.addFlows([missingPrereq]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenFlowBatchError);
@@ -378,10 +395,18 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     // each ERROR here echoes a 248-byte request.
     const leg = { ip: bed.pbx.ipv4, port: 10_200 };
     const mods = Array.from({ length: 2000 }, (_, i) => ({
-      ...rewriteFlow(bed, 4, TAG | BigInt(0x10000 + i), { ip: bed.far.ipv4[i % 4]!, port: 6000 + 2 * i }, leg, leg, {
-        ip: bed.far.ipv4[0]!,
-        port: 4000,
-      }),
+      ...rewriteFlow(
+        bed,
+        4,
+        TAG | BigInt(0x10000 + i),
+        { ip: bed.far.ipv4[i % 4]!, port: 6000 + 2 * i },
+        leg,
+        leg,
+        {
+          ip: bed.far.ipv4[0]!,
+          port: 4000,
+        },
+      ),
       tableId: i % 2 === 1 ? 255 : 0,
     }));
     const outcomes = await conn.flowMods(mods);
@@ -397,7 +422,9 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     const a = await udp('far', 4, alice.ip, alice.port);
     await warmUp(bed, 4, alice.ip, leg.ip);
     const toController = rewriteFlow(bed, 4, TAG | 0xc0n, alice, leg, leg, alice, {
-      instructions: [{ type: 'APPLY_ACTIONS', actions: [{ type: 'OUTPUT', port: OFPP_CONTROLLER, maxLen: 0xffff }] }],
+      instructions: [
+        { type: 'APPLY_ACTIONS', actions: [{ type: 'OUTPUT', port: OFPP_CONTROLLER, maxLen: 0xffff }] },
+      ],
     });
     await conn.addFlows([toController]);
     await sendPaced(a, leg, 3);
@@ -412,10 +439,18 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
   it('commits a bundle of flows atomically, and applies none when one is bad or the commit fails', async () => {
     const leg = { ip: bed.pbx.ipv4, port: 10_100 };
     const flows = Array.from({ length: 50 }, (_, i) =>
-      rewriteFlow(bed, 4, TAG | BigInt(0x400 + i), { ip: bed.far.ipv4[i % 4]!, port: 5000 + 2 * i }, leg, leg, {
-        ip: bed.far.ipv4[0]!,
-        port: 4000,
-      }),
+      rewriteFlow(
+        bed,
+        4,
+        TAG | BigInt(0x400 + i),
+        { ip: bed.far.ipv4[i % 4]!, port: 5000 + 2 * i },
+        leg,
+        leg,
+        {
+          ip: bed.far.ipv4[0]!,
+          port: 4000,
+        },
+      ),
     );
     await conn.bundle(flows);
     expect((await conn.aggregateStats({ cookie: TAG, cookieMask: TAG_MASK })).flowCount).toBe(50);
@@ -423,7 +458,11 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
 
     // One add refused at add time (a field twice): the bundle is discarded.
     const dup = flows[25]!;
-    const bad = [...flows.slice(0, 25), { ...dup, match: [...dup.match!, dup.match!.at(-1)!] }, ...flows.slice(26)];
+    const bad = [
+      ...flows.slice(0, 25),
+      { ...dup, match: [...dup.match!, dup.match!.at(-1)!] },
+      ...flows.slice(26),
+    ];
     const refused = (await conn.bundle(bad).catch((e: unknown) => e)) as OpenFlowBatchError;
     expect(refused).toBeInstanceOf(OpenFlowBatchError);
     expect(refused.atomic).toBe(true);
@@ -438,7 +477,9 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
       flags: OFPFF_CHECK_OVERLAP,
       match: flows[0]!.match!.filter((f) => f.type !== 'IPV4_SRC' && f.type !== 'UDP_SRC'),
     };
-    const failed = (await conn.bundle([...flows.slice(1, 10), wide]).catch((e: unknown) => e)) as OpenFlowBatchError;
+    const failed = (await conn
+      .bundle([...flows.slice(1, 10), wide])
+      .catch((e: unknown) => e)) as OpenFlowBatchError;
     expect(failed).toBeInstanceOf(OpenFlowBatchError);
     expect(failed.commitError).toMatchObject({ typeName: 'EXPERIMENTER', codeName: 'MSG_FAILED' });
     expect(failed.failures.map((f) => [f.index, f.error.codeName])).toEqual([[9, 'OVERLAP']]);
@@ -447,12 +488,22 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
 
   it('reconnects by itself after ovs-vswitchd restarts, reports it, and works again (flows are gone)', async () => {
     await conn.addFlows([
-      rewriteFlow(bed, 4, TAG | 0x500n, { ip: bed.far.ipv4[0]!, port: 4000 }, { ip: bed.pbx.ipv4, port: 10_000 }, { ip: bed.pbx.ipv4, port: 10_002 }, { ip: bed.far.ipv4[1]!, port: 4002 }),
+      rewriteFlow(
+        bed,
+        4,
+        TAG | 0x500n,
+        { ip: bed.far.ipv4[0]!, port: 4000 },
+        { ip: bed.pbx.ipv4, port: 10_000 },
+        { ip: bed.pbx.ipv4, port: 10_002 },
+        { ip: bed.far.ipv4[1]!, port: 4002 },
+      ),
     ]);
     const statuses: string[] = [];
     const onStatus = (to: string, from: string): void => void statuses.push(`${from}->${to}`);
     conn.on('status', onStatus);
-    const reconnected = new Promise<number>((resolve) => conn.once('reconnected', (info) => resolve(info.downtimeMs)));
+    const reconnected = new Promise<number>((resolve) =>
+      conn.once('reconnected', (info) => resolve(info.downtimeMs)),
+    );
     await bed.restartVswitchd();
     const downtimeMs = await reconnected;
     conn.off('status', onStatus);
@@ -463,7 +514,15 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     // A restarted vswitchd keeps no OpenFlow flows: the agent must resync.
     expect(await testFlows()).toEqual([]);
     await conn.addFlows([
-      rewriteFlow(bed, 4, TAG | 0x501n, { ip: bed.far.ipv4[0]!, port: 4000 }, { ip: bed.pbx.ipv4, port: 10_000 }, { ip: bed.pbx.ipv4, port: 10_002 }, { ip: bed.far.ipv4[1]!, port: 4002 }),
+      rewriteFlow(
+        bed,
+        4,
+        TAG | 0x501n,
+        { ip: bed.far.ipv4[0]!, port: 4000 },
+        { ip: bed.pbx.ipv4, port: 10_000 },
+        { ip: bed.pbx.ipv4, port: 10_002 },
+        { ip: bed.far.ipv4[1]!, port: 4002 },
+      ),
     ]);
     expect(await testFlows()).toEqual([TAG | 0x501n]);
   });

@@ -132,7 +132,8 @@ export function readActions(buf: Buffer, off: number, end: number): Action[] {
     if (off + 4 > end) throw new ProtocolError('truncated action header', off);
     const type = buf.readUInt16BE(off);
     const len = buf.readUInt16BE(off + 2);
-    if (len < 8 || len % 8 !== 0) throw new ProtocolError(`action length ${len} is not a positive multiple of 8`, off + 2);
+    if (len < 8 || len % 8 !== 0)
+      throw new ProtocolError(`action length ${len} is not a positive multiple of 8`, off + 2);
     if (off + len > end) throw new ProtocolError(`action length ${len} runs past its instruction`, off + 2);
     actions.push(readAction(buf, off, type, len));
     off += len;
@@ -262,7 +263,11 @@ function readInstruction(buf: Buffer, off: number, type: number, len: number): I
       return { type: 'GOTO_TABLE', tableId: buf[off + 4]! };
     case OFPIT_WRITE_METADATA:
       if (len !== 24) break;
-      return { type: 'WRITE_METADATA', metadata: buf.readBigUInt64BE(off + 8), mask: buf.readBigUInt64BE(off + 16) };
+      return {
+        type: 'WRITE_METADATA',
+        metadata: buf.readBigUInt64BE(off + 8),
+        mask: buf.readBigUInt64BE(off + 16),
+      };
     case OFPIT_METER:
       return { type: 'METER', meterId: buf.readUInt32BE(off + 4) };
   }

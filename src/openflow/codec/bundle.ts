@@ -12,7 +12,12 @@
 
 import { ProtocolError } from '../errors.js';
 import { need } from './bytes.js';
-import { ONF_EXPERIMENTER_ID, ONFT_BUNDLE_ADD_MESSAGE, ONFT_BUNDLE_CONTROL, OFPT_EXPERIMENTER } from './constants.js';
+import {
+  ONF_EXPERIMENTER_ID,
+  ONFT_BUNDLE_ADD_MESSAGE,
+  ONFT_BUNDLE_CONTROL,
+  OFPT_EXPERIMENTER,
+} from './constants.js';
 import { flowModLength, writeFlowMod, type FlowModFields } from './flow-mod.js';
 import { writeHeader } from './header.js';
 
@@ -40,7 +45,13 @@ export const OFP_EXPERIMENTER_HEADER_LEN = 16;
 const BUNDLE_CONTROL_LEN = OFP_EXPERIMENTER_HEADER_LEN + 8;
 const BUNDLE_ADD_FIXED = OFP_EXPERIMENTER_HEADER_LEN + 8;
 
-function writeExperimenterHeader(buf: Buffer, off: number, length: number, xid: number, expType: number): void {
+function writeExperimenterHeader(
+  buf: Buffer,
+  off: number,
+  length: number,
+  xid: number,
+  expType: number,
+): void {
   writeHeader(buf, off, OFPT_EXPERIMENTER, length, xid);
   buf.writeUInt32BE(ONF_EXPERIMENTER_ID, off + 8);
   buf.writeUInt32BE(expType, off + 12);
@@ -130,5 +141,11 @@ export function decodeExperimenter(buf: Buffer): BundleControl | BundleAdd | Exp
       message: message.subarray(0, message.readUInt16BE(2)),
     };
   }
-  return { type: 'EXPERIMENTER', xid, experimenter, expType, body: buf.subarray(OFP_EXPERIMENTER_HEADER_LEN) };
+  return {
+    type: 'EXPERIMENTER',
+    xid,
+    experimenter,
+    expType,
+    body: buf.subarray(OFP_EXPERIMENTER_HEADER_LEN),
+  };
 }

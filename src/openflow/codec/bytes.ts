@@ -145,7 +145,7 @@ export function readIpv6(buf: Buffer, off: number): string {
   for (let i = 0; i < 8; i++) words.push(buf.readUInt16BE(off + i * 2));
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -39,7 +39,14 @@ export function decodeError(buf: Buffer): ErrorMsg {
   const errorCode = buf.readUInt16BE(10);
   if (errorType === OFPET_EXPERIMENTER) {
     need(buf, 0, 16, 'ofp_error_experimenter_msg');
-    return { type: 'ERROR', xid, errorType, errorCode, experimenter: buf.readUInt32BE(12), data: buf.subarray(16) };
+    return {
+      type: 'ERROR',
+      xid,
+      errorType,
+      errorCode,
+      experimenter: buf.readUInt32BE(12),
+      data: buf.subarray(16),
+    };
   }
   return { type: 'ERROR', xid, errorType, errorCode, data: buf.subarray(12) };
 }

@@ -111,7 +111,16 @@ const ERROR_TYPES: ReadonlyMap<number, ErrorTypeNames> = new Map([
     5,
     {
       name: 'FLOW_MOD_FAILED',
-      codes: ['UNKNOWN', 'TABLE_FULL', 'BAD_TABLE_ID', 'OVERLAP', 'EPERM', 'BAD_TIMEOUT', 'BAD_COMMAND', 'BAD_FLAGS'],
+      codes: [
+        'UNKNOWN',
+        'TABLE_FULL',
+        'BAD_TABLE_ID',
+        'OVERLAP',
+        'EPERM',
+        'BAD_TIMEOUT',
+        'BAD_COMMAND',
+        'BAD_FLAGS',
+      ],
     },
   ],
   [
@@ -137,7 +146,10 @@ const ERROR_TYPES: ReadonlyMap<number, ErrorTypeNames> = new Map([
       ],
     },
   ],
-  [7, { name: 'PORT_MOD_FAILED', codes: ['BAD_PORT', 'BAD_HW_ADDR', 'BAD_CONFIG', 'BAD_ADVERTISE', 'EPERM'] }],
+  [
+    7,
+    { name: 'PORT_MOD_FAILED', codes: ['BAD_PORT', 'BAD_HW_ADDR', 'BAD_CONFIG', 'BAD_ADVERTISE', 'EPERM'] },
+  ],
   [8, { name: 'TABLE_MOD_FAILED', codes: ['BAD_TABLE', 'BAD_CONFIG', 'EPERM'] }],
   [9, { name: 'QUEUE_OP_FAILED', codes: ['BAD_PORT', 'BAD_QUEUE', 'EPERM'] }],
   [10, { name: 'SWITCH_CONFIG_FAILED', codes: ['BAD_FLAGS', 'BAD_LEN', 'EPERM'] }],

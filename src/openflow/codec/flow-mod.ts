@@ -55,7 +55,9 @@ const NO_INSTRUCTIONS: readonly Instruction[] = [];
 /** Total message length of a flow mod. */
 export function flowModLength(f: FlowModFields): number {
   return (
-    OFP_FLOW_MOD_FIXED_LEN + matchWireLength(f.match ?? EMPTY_MATCH) + instructionsLength(f.instructions ?? NO_INSTRUCTIONS)
+    OFP_FLOW_MOD_FIXED_LEN +
+    matchWireLength(f.match ?? EMPTY_MATCH) +
+    instructionsLength(f.instructions ?? NO_INSTRUCTIONS)
   );
 }
 

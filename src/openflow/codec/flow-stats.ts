@@ -100,7 +100,7 @@ export function readFlowStatsRequestBody(body: Buffer): Required<FlowStatsFilter
 /** Decodes a (reassembled) FLOW reply body into its entries; error offsets are body offsets. */
 export function readFlowStatsBody(body: Buffer): FlowStatsEntry[] {
   const entries: FlowStatsEntry[] = [];
-  for (let off = 0; off < body.length; ) {
+  for (let off = 0; off < body.length;) {
     need(body, off, FLOW_STATS_ENTRY_FIXED + 4, 'ofp_flow_stats');
     const length = body.readUInt16BE(off);
     if (length < FLOW_STATS_ENTRY_FIXED + 8 || off + length > body.length) {
@@ -130,7 +130,8 @@ export function readFlowStatsBody(body: Buffer): FlowStatsEntry[] {
 /** Encodes entries as a FLOW reply body (a fake switch's view; the inverse of the reader). */
 export function writeFlowStatsBody(entries: readonly FlowStatsEntry[]): Buffer {
   let total = 0;
-  for (const e of entries) total += FLOW_STATS_ENTRY_FIXED + matchWireLength(e.match) + instructionsLength(e.instructions);
+  for (const e of entries)
+    total += FLOW_STATS_ENTRY_FIXED + matchWireLength(e.match) + instructionsLength(e.instructions);
   const body = Buffer.alloc(total);
   let off = 0;
   for (const e of entries) {

@@ -42,7 +42,10 @@ export class OfpFramer {
       const length = buf.readUInt16BE(off + 2);
       if (length < OFP_HEADER_LEN) {
         this.broken = true;
-        throw new ProtocolError(`message length ${length} is below the 8-byte header`, this.streamOffset + off + 2);
+        throw new ProtocolError(
+          `message length ${length} is below the 8-byte header`,
+          this.streamOffset + off + 2,
+        );
       }
       if (buf.length - off < length) break;
       const message = buf.subarray(off, off + length);

@@ -22,7 +22,11 @@ export interface Hello {
  * HELLO with a bitmap naming exactly `versions` (e.g. `[4]`: 1.3 only); the header carries the
  * highest. Without `versions`, a bare 8-byte HELLO of `headerVersion`.
  */
-export function encodeHello(xid: number, versions?: readonly number[], headerVersion = OFP13_VERSION): Buffer {
+export function encodeHello(
+  xid: number,
+  versions?: readonly number[],
+  headerVersion = OFP13_VERSION,
+): Buffer {
   if (versions === undefined || versions.length === 0) {
     const bare = Buffer.alloc(OFP_HEADER_LEN);
     writeHeader(bare, 0, OFPT_HELLO, OFP_HEADER_LEN, xid);
@@ -40,7 +44,7 @@ export function encodeHello(xid: number, versions?: readonly number[], headerVer
   buf.writeUInt16BE(elemLen, 10);
   for (const v of versions) {
     const at = 12 + Math.floor(v / 32) * 4;
-    buf.writeUInt32BE((buf.readUInt32BE(at) | (1 << v % 32)) >>> 0, at);
+    buf.writeUInt32BE((buf.readUInt32BE(at) | (1 << (v % 32))) >>> 0, at);
   }
   return buf;
 }
@@ -50,7 +54,7 @@ export function decodeHello(buf: Buffer): Hello {
   const version = buf[0]!;
   const xid = buf.readUInt32BE(4);
   let versions: number[] | undefined;
-  for (let off = OFP_HEADER_LEN; off + 4 <= buf.length; ) {
+  for (let off = OFP_HEADER_LEN; off + 4 <= buf.length;) {
     const type = buf.readUInt16BE(off);
     const len = buf.readUInt16BE(off + 2);
     if (len < 4 || off + len > buf.length) throw new ProtocolError(`hello element length ${len}`, off + 2);

@@ -5,7 +5,12 @@
  */
 
 import { ProtocolError } from '../errors.js';
-import { encodeBarrierReply, encodeBarrierRequest, type BarrierReply, type BarrierRequest } from './barrier.js';
+import {
+  encodeBarrierReply,
+  encodeBarrierRequest,
+  type BarrierReply,
+  type BarrierRequest,
+} from './barrier.js';
 import {
   decodeExperimenter,
   encodeBundleAdd,
@@ -80,7 +85,14 @@ import {
   type PortDescRequest,
 } from './multipart.js';
 import { decodePacketInHeader, type PacketIn } from './packet-in.js';
-import { decodePortStatus, encodePortStatus, readPorts, writePorts, type Port, type PortStatus } from './port.js';
+import {
+  decodePortStatus,
+  encodePortStatus,
+  readPorts,
+  writePorts,
+  type Port,
+  type PortStatus,
+} from './port.js';
 import { decodeSetAsync, encodeSetAsync, type SetAsync } from './async-config.js';
 import {
   decodeGetConfigReply,
@@ -193,7 +205,8 @@ export function decodeMessage(buf: Buffer): OfpMessage {
   const h = readHeader(buf);
   if (h.type === OFPT_HELLO) return decodeHello(buf);
   if (h.type === OFPT_ERROR) return decodeError(buf);
-  if (h.version !== OFP13_VERSION) throw new ProtocolError(`version 0x${h.version.toString(16)} is not OpenFlow 1.3`, 0);
+  if (h.version !== OFP13_VERSION)
+    throw new ProtocolError(`version 0x${h.version.toString(16)} is not OpenFlow 1.3`, 0);
   switch (h.type) {
     case OFPT_ECHO_REQUEST:
       return decodeEchoRequest(buf);

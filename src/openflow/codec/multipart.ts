@@ -8,7 +8,12 @@
 
 import { ProtocolError } from '../errors.js';
 import { need } from './bytes.js';
-import { OFPMP_PORT_DESC, OFPMPF_REPLY_MORE, OFPT_MULTIPART_REPLY, OFPT_MULTIPART_REQUEST } from './constants.js';
+import {
+  OFPMP_PORT_DESC,
+  OFPMPF_REPLY_MORE,
+  OFPT_MULTIPART_REPLY,
+  OFPT_MULTIPART_REQUEST,
+} from './constants.js';
 import { writeHeader } from './header.js';
 
 export const OFP_MULTIPART_HEADER_LEN = 16;
@@ -50,7 +55,13 @@ export function writeMultipartHeader(
   buf.writeUInt32BE(0, 12);
 }
 
-export function encodeMultipart(msgType: number, xid: number, mpType: number, flags: number, body: Buffer): Buffer {
+export function encodeMultipart(
+  msgType: number,
+  xid: number,
+  mpType: number,
+  flags: number,
+  body: Buffer,
+): Buffer {
   const buf = Buffer.allocUnsafe(OFP_MULTIPART_HEADER_LEN + body.length);
   writeMultipartHeader(buf, msgType, buf.length, xid, mpType, flags);
   body.copy(buf, OFP_MULTIPART_HEADER_LEN);
@@ -93,7 +104,8 @@ export class MultipartAssembler {
 
   add(part: MultipartPart): Buffer | undefined {
     if (this.done) throw new ProtocolError(`multipart reply ${this.xid} continued after its last part`, 0);
-    if (part.xid !== this.xid) throw new ProtocolError(`multipart part xid ${part.xid} in reply ${this.xid}`, 4);
+    if (part.xid !== this.xid)
+      throw new ProtocolError(`multipart part xid ${part.xid} in reply ${this.xid}`, 4);
     if (part.mpType !== this.mpType) {
       throw new ProtocolError(`multipart part type ${part.mpType} in a reply of type ${this.mpType}`, 8);
     }

@@ -116,7 +116,8 @@ const FIELDS: Readonly<Record<OxmFieldName, FieldInfo>> = {
 /** OpenFlow-basic field number → its name and layout, for decoding. */
 const BY_FIELD: readonly ((FieldInfo & { readonly name: OxmFieldName }) | undefined)[] = (() => {
   const table: ((FieldInfo & { readonly name: OxmFieldName }) | undefined)[] = new Array(128).fill(undefined);
-  for (const [name, info] of Object.entries(FIELDS) as [OxmFieldName, FieldInfo][]) table[info.field] = { ...info, name };
+  for (const [name, info] of Object.entries(FIELDS) as [OxmFieldName, FieldInfo][])
+    table[info.field] = { ...info, name };
   return table;
 })();
 
@@ -277,10 +278,17 @@ export function readOxmField(buf: Buffer, off: number, end: number): OxmField {
   const field = buf[off + 2]! >> 1;
   const hasMask = (buf[off + 2]! & 1) === 1;
   const length = buf[off + 3]!;
-  if (off + 4 + length > end) throw new ProtocolError(`OXM TLV length ${length} runs past the match`, off + 3);
+  if (off + 4 + length > end)
+    throw new ProtocolError(`OXM TLV length ${length} runs past the match`, off + 3);
   const info = oxmClass === OFPXMC_OPENFLOW_BASIC ? BY_FIELD[field] : undefined;
   if (info === undefined || length !== (hasMask ? info.size * 2 : info.size)) {
-    return { type: 'RAW', oxmClass, field, hasMask, payload: Buffer.from(buf.subarray(off + 4, off + 4 + length)) };
+    return {
+      type: 'RAW',
+      oxmClass,
+      field,
+      hasMask,
+      payload: Buffer.from(buf.subarray(off + 4, off + 4 + length)),
+    };
   }
   const value = readValue(buf, off + 4, info.kind);
   // The casts re-join name and value kind, which FIELDS keeps in step.
@@ -330,7 +338,7 @@ export function readMatch(buf: Buffer, off: number, end: number = buf.length): D
   const next = off + pad8(length);
   if (next > end) throw new ProtocolError(`match length ${length} runs past its container`, off + 2);
   const match: OxmField[] = [];
-  for (let p = off + 4; p < tlvEnd; ) {
+  for (let p = off + 4; p < tlvEnd;) {
     const f = readOxmField(buf, p, tlvEnd);
     match.push(f);
     p += 4 + buf[p + 3]!;

@@ -84,10 +84,17 @@ describe('OpenFlow targets', () => {
     expect(parseTarget(text)).toEqual(target);
   });
 
-  it.each(['unix:', 'tcp:host', 'tcp:host:0', 'tcp:host:70000', 'ssl:host:6653', '/run/x.mgmt', 'tcp:2001:db8::1:6653'])(
-    'refuses %j with OF_BAD_ARGUMENT',
-    (text) => {
-      expect(() => parseTarget(text)).toThrow(expect.objectContaining({ code: 'OF_BAD_ARGUMENT' }) as unknown as Error);
-    },
-  );
+  it.each([
+    'unix:',
+    'tcp:host',
+    'tcp:host:0',
+    'tcp:host:70000',
+    'ssl:host:6653',
+    '/run/x.mgmt',
+    'tcp:2001:db8::1:6653',
+  ])('refuses %j with OF_BAD_ARGUMENT', (text) => {
+    expect(() => parseTarget(text)).toThrow(
+      expect.objectContaining({ code: 'OF_BAD_ARGUMENT' }) as unknown as Error,
+    );
+  });
 });

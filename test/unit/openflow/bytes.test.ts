@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { readIpv4, readIpv6, readMac, writeIpv4, writeIpv6, writeMac } from '../../../src/openflow/codec/index.js';
+import {
+  readIpv4,
+  readIpv6,
+  readMac,
+  writeIpv4,
+  writeIpv6,
+  writeMac,
+} from '../../../src/openflow/codec/index.js';
 import { OpenFlowArgumentError } from '../../../src/openflow/errors.js';
 
 function ipv6Hex(text: string): string {
@@ -63,12 +70,17 @@ describe('address text on the wire', () => {
     expect(ipv6Hex(text)).toBe(bytes);
   });
 
-  it.each(['1:2:3:4:5:6:7', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::', '1:2:3:4:5:6:7::8', ':1:2:3:4:5:6:7'])(
-    'refuses %j as an IPv6 address',
-    (text) => {
-      expect(() => writeIpv6(Buffer.alloc(16), 0, text)).toThrow(OpenFlowArgumentError);
-    },
-  );
+  it.each([
+    '1:2:3:4:5:6:7',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    '12345::',
+    'g::',
+    '1:2:3:4:5:6:7::8',
+    ':1:2:3:4:5:6:7',
+  ])('refuses %j as an IPv6 address', (text) => {
+    expect(() => writeIpv6(Buffer.alloc(16), 0, text)).toThrow(OpenFlowArgumentError);
+  });
 
   it.each([
     ['20010db8010000000000000000000001', '2001:db8:100::1'],

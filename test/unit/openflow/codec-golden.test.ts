@@ -100,14 +100,20 @@ describe('writers into a shared batch buffer', () => {
     ['a UDP port above 65535', { match: [{ type: 'UDP_DST', value: 70_000 }] }],
     ['a negative priority', { priority: -1 }],
     ['a fractional idle timeout', { idleTimeout: 1.5 }],
-    ['a TTL above 255', { instructions: [{ type: 'APPLY_ACTIONS', actions: [{ type: 'SET_NW_TTL', ttl: 256 }] }] }],
+    [
+      'a TTL above 255',
+      { instructions: [{ type: 'APPLY_ACTIONS', actions: [{ type: 'SET_NW_TTL', ttl: 256 }] }] },
+    ],
     ['table 256', { tableId: 256 }],
-  ] as [string, FlowModFields][])('refuses %s with OF_BAD_ARGUMENT instead of truncating it', (_what, fields) => {
-    const buf = Buffer.alloc(flowModLength(fields));
-    expect(() => writeFlowMod(buf, 0, 1, fields)).toThrow(
-      expect.objectContaining({ code: 'OF_BAD_ARGUMENT' }) as unknown as Error,
-    );
-  });
+  ] as [string, FlowModFields][])(
+    'refuses %s with OF_BAD_ARGUMENT instead of truncating it',
+    (_what, fields) => {
+      const buf = Buffer.alloc(flowModLength(fields));
+      expect(() => writeFlowMod(buf, 0, 1, fields)).toThrow(
+        expect.objectContaining({ code: 'OF_BAD_ARGUMENT' }) as unknown as Error,
+      );
+    },
+  );
 
   it('wraps a flow mod in a bundle add with the inner xid equal to the outer one', () => {
     const len = 24 + flowModLength(rewrite);
@@ -116,7 +122,13 @@ describe('writers into a shared batch buffer', () => {
     const inner = Buffer.alloc(flowModLength(rewrite));
     writeFlowMod(inner, 0, 77, rewrite);
     expect(buf).toEqual(
-      encodeBundleAdd({ type: 'BUNDLE_ADD_MESSAGE', xid: 77, bundleId: 5, flags: OFPBF_ATOMIC, message: inner }),
+      encodeBundleAdd({
+        type: 'BUNDLE_ADD_MESSAGE',
+        xid: 77,
+        bundleId: 5,
+        flags: OFPBF_ATOMIC,
+        message: inner,
+      }),
     );
     expect(inner.readUInt32BE(4)).toBe(buf.readUInt32BE(4));
   });

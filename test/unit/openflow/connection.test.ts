@@ -177,7 +177,11 @@ describe('switch messages', () => {
       match: flow(1).match!,
     };
     sw.send(fr);
-    sw.socket.deliver(Buffer.from('040a0018000000000000000100000000000000000000000000000000', 'hex').subarray(0, 24).fill(0, 8));
+    sw.socket.deliver(
+      Buffer.from('040a0018000000000000000100000000000000000000000000000000', 'hex')
+        .subarray(0, 24)
+        .fill(0, 8),
+    );
     sw.send({
       type: 'PORT_STATUS',
       xid: 0,
@@ -259,14 +263,20 @@ describe('pipelined flow mods', () => {
     const { sw, conn } = await ready();
     await conn.addFlows([flow(7), flow(8)]);
     const [a, b] = sw.flowMods();
-    expect(a).toMatchObject({ command: OFPFC_ADD, cookie: 0x7270000000000007n, priority: 1000, idleTimeout: 300 });
+    expect(a).toMatchObject({
+      command: OFPFC_ADD,
+      cookie: 0x7270000000000007n,
+      priority: 1000,
+      idleTimeout: 300,
+    });
     expect(a!.match).toEqual(flow(7).match);
     expect(b!.xid).toBe(a!.xid + 1);
   });
 
   it('rejects addFlows with an OpenFlowBatchError naming each refused flow', async () => {
     const { sw, conn } = await ready();
-    sw.onMessage = (m) => (m.type === 'FLOW_MOD' && m.cookie === flow(2).cookie ? [refusal(m, 5, 3)] : undefined);
+    sw.onMessage = (m) =>
+      m.type === 'FLOW_MOD' && m.cookie === flow(2).cookie ? [refusal(m, 5, 3)] : undefined;
     const err = (await conn.addFlows([1, 2, 3].map(flow)).catch((e: unknown) => e)) as OpenFlowBatchError;
     expect(err.code).toBe('OF_BATCH_FAILED');
     expect(err.atomic).toBe(false);
@@ -335,11 +345,15 @@ describe('bundles', () => {
       m.type === 'BUNDLE_ADD_MESSAGE' && decodeFlowMod(m.message).cookie === flow(2).cookie
         ? [refusal(m, 4, 10)]
         : undefined;
-    const err = (await conn.bundle([flow(1), flow(2), flow(3)]).catch((e: unknown) => e)) as OpenFlowBatchError;
+    const err = (await conn
+      .bundle([flow(1), flow(2), flow(3)])
+      .catch((e: unknown) => e)) as OpenFlowBatchError;
     expect(err.code).toBe('OF_BATCH_FAILED');
     expect(err.atomic).toBe(true);
     expect(err.failures.map((f) => [f.index, f.error.codeName])).toEqual([[1, 'DUP_FIELD']]);
-    const controls = sw.messages.filter((m) => m.type === 'BUNDLE_CONTROL').map((m) => m.type === 'BUNDLE_CONTROL' && m.bundleType);
+    const controls = sw.messages
+      .filter((m) => m.type === 'BUNDLE_CONTROL')
+      .map((m) => m.type === 'BUNDLE_CONTROL' && m.bundleType);
     expect(controls).toEqual([OFPBCT_OPEN_REQUEST, OFPBCT_DISCARD_REQUEST]);
   });
 
@@ -347,7 +361,8 @@ describe('bundles', () => {
     const { sw, conn } = await ready();
     let addXid = 0;
     sw.onMessage = (m) => {
-      if (m.type === 'BUNDLE_ADD_MESSAGE' && decodeFlowMod(m.message).cookie === flow(2).cookie) addXid = m.xid;
+      if (m.type === 'BUNDLE_ADD_MESSAGE' && decodeFlowMod(m.message).cookie === flow(2).cookie)
+        addXid = m.xid;
       if (m.type === 'BUNDLE_CONTROL' && m.bundleType === OFPBCT_COMMIT_REQUEST) {
         return [refusal({ xid: addXid }, 5, 3), refusal(m, 0xffff, 2313, 0x4f4e4600)];
       }
@@ -383,8 +398,20 @@ describe('multipart replies', () => {
     sw.onMessage = (m) =>
       m.type === 'FLOW_STATS_REQUEST'
         ? [
-            { type: 'MULTIPART_REPLY', xid: m.xid, mpType: OFPMP_FLOW, flags: OFPMPF_REPLY_MORE, body: body.subarray(0, 77) },
-            { type: 'MULTIPART_REPLY', xid: m.xid, mpType: OFPMP_FLOW, flags: OFPMPF_REPLY_MORE, body: body.subarray(77, 300) },
+            {
+              type: 'MULTIPART_REPLY',
+              xid: m.xid,
+              mpType: OFPMP_FLOW,
+              flags: OFPMPF_REPLY_MORE,
+              body: body.subarray(0, 77),
+            },
+            {
+              type: 'MULTIPART_REPLY',
+              xid: m.xid,
+              mpType: OFPMP_FLOW,
+              flags: OFPMPF_REPLY_MORE,
+              body: body.subarray(77, 300),
+            },
             { type: 'MULTIPART_REPLY', xid: m.xid, mpType: OFPMP_FLOW, flags: 0, body: body.subarray(300) },
           ]
         : undefined;
@@ -405,7 +432,12 @@ describe('multipart replies', () => {
     const agg = conn.aggregateStats();
     await flush();
     const [f, a] = held;
-    sw.send({ type: 'AGGREGATE_STATS_REPLY', xid: a!.xid, flags: 0, stats: { packetCount: 5n, byteCount: 6n, flowCount: 7 } });
+    sw.send({
+      type: 'AGGREGATE_STATS_REPLY',
+      xid: a!.xid,
+      flags: 0,
+      stats: { packetCount: 5n, byteCount: 6n, flowCount: 7 },
+    });
     sw.send({ type: 'FLOW_STATS_REPLY', xid: f!.xid, flags: 0, entries: [entry(9)] });
     expect(await agg).toEqual({ packetCount: 5n, byteCount: 6n, flowCount: 7 });
     expect(await flows).toEqual([entry(9)]);
@@ -414,7 +446,11 @@ describe('multipart replies', () => {
   it('rejects a request the switch refuses, with its OpenFlowError', async () => {
     const { sw, conn } = await ready();
     sw.onMessage = (m) => (m.type === 'PORT_DESC_REQUEST' ? [refusal(m, 1, 2)] : undefined);
-    await expect(conn.portDesc()).rejects.toMatchObject({ code: 'OF_ERROR', typeName: 'BAD_REQUEST', codeName: 'BAD_MULTIPART' });
+    await expect(conn.portDesc()).rejects.toMatchObject({
+      code: 'OF_ERROR',
+      typeName: 'BAD_REQUEST',
+      codeName: 'BAD_MULTIPART',
+    });
   });
 });
 
@@ -503,7 +539,11 @@ describe('liveness, loss and reconnection', () => {
   });
 
   it('times out a request the switch never answers with OF_TIMEOUT', async () => {
-    const { sw, clock, conn } = await ready({ requestTimeoutMs: 500, echoIntervalMs: 60_000, deadAfterMs: 120_000 });
+    const { sw, clock, conn } = await ready({
+      requestTimeoutMs: 500,
+      echoIntervalMs: 60_000,
+      deadAfterMs: 120_000,
+    });
     sw.answerBarriers = false;
     const barrier = conn.barrier();
     const settled = expect(barrier).rejects.toMatchObject({ code: 'OF_TIMEOUT', timeoutMs: 500 });

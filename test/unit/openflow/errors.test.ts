@@ -35,11 +35,14 @@ describe('OpenFlowError', () => {
     [0xffff, 2313, 0x00002320, 'EXPERIMENTER', 'UNKNOWN_CODE_2313'],
     [4, 99, undefined, 'BAD_MATCH', 'UNKNOWN_CODE_99'],
     [42, 1, undefined, 'UNKNOWN_TYPE_42', 'UNKNOWN_CODE_1'],
-  ] as const)('names type %i code %i (experimenter %s) %s/%s', (errorType, errorCode, experimenter, typeName, codeName) => {
-    const err = new OpenFlowError({ errorType, errorCode, experimenter, xid: 7 });
-    expect(err).toMatchObject({ code: 'OF_ERROR', errorType, errorCode, typeName, codeName, xid: 7 });
-    expect(err).toBeInstanceOf(Error);
-  });
+  ] as const)(
+    'names type %i code %i (experimenter %s) %s/%s',
+    (errorType, errorCode, experimenter, typeName, codeName) => {
+      const err = new OpenFlowError({ errorType, errorCode, experimenter, xid: 7 });
+      expect(err).toMatchObject({ code: 'OF_ERROR', errorType, errorCode, typeName, codeName, xid: 7 });
+      expect(err).toBeInstanceOf(Error);
+    },
+  );
 });
 
 describe('the client error classes', () => {

@@ -180,7 +180,12 @@ export class FakeSwitch {
 }
 
 /** An ERROR refusing `m`, echoing its start as OVS does. */
-export function refusal(m: { xid: number }, errorType: number, errorCode: number, experimenter?: number): Reply {
+export function refusal(
+  m: { xid: number },
+  errorType: number,
+  errorCode: number,
+  experimenter?: number,
+): Reply {
   return experimenter === undefined
     ? { type: 'ERROR', xid: m.xid, errorType, errorCode, data: Buffer.alloc(0) }
     : { type: 'ERROR', xid: m.xid, errorType, errorCode, experimenter, data: Buffer.alloc(0) };

@@ -114,9 +114,17 @@ describe('replies captured from OVS 3.1', () => {
       for (const p of parts) body = asm.add(readMultipart(p));
       const entries = readFlowStatsBody(body!).sort((a, b) => Number(a.cookie - b.cookie));
       expect(entries).toHaveLength(600);
-      const localMac = decoded(fixture('port-desc')[0]!, 'PORT_DESC_REPLY').ports.find((p) => p.portNo === OFPP_LOCAL)!.hwAddr;
+      const localMac = decoded(fixture('port-desc')[0]!, 'PORT_DESC_REPLY').ports.find(
+        (p) => p.portNo === OFPP_LOCAL,
+      )!.hwAddr;
       entries.forEach((e, i) => {
-        expect(e).toMatchObject({ cookie: TAG | BigInt(i + 1), priority: 1000, idleTimeout: 300, flags: 1, tableId: 0 });
+        expect(e).toMatchObject({
+          cookie: TAG | BigInt(i + 1),
+          priority: 1000,
+          idleTimeout: 300,
+          flags: 1,
+          tableId: 0,
+        });
         // OVS puts IP_PROTO after the addresses; the prerequisites still come first.
         expect(e.match.map((f) => f.type)).toEqual([
           'IN_PORT',
@@ -133,7 +141,10 @@ describe('replies captured from OVS 3.1', () => {
         expect(findField(e.match, 'UDP_DST')?.value).toBe(10_000 + 2 * i);
         const [apply] = e.instructions;
         if (apply?.type !== 'APPLY_ACTIONS') throw new Error('expected APPLY_ACTIONS');
-        expect(apply.actions.at(0)).toEqual({ type: 'SET_FIELD', field: { type: 'ETH_SRC', value: localMac } });
+        expect(apply.actions.at(0)).toEqual({
+          type: 'SET_FIELD',
+          field: { type: 'ETH_SRC', value: localMac },
+        });
         expect(apply.actions.slice(2)).toEqual([
           { type: 'SET_FIELD', field: { type: 'IPV4_SRC', value: PBX_V4 } },
           { type: 'SET_FIELD', field: { type: 'IPV4_DST', value: FAR_V4[(i + 1) % 4] } },
@@ -149,7 +160,9 @@ describe('replies captured from OVS 3.1', () => {
     it.skipIf(!hasOfctl)('lists as many flows per part as ovs-ofctl ofp-print finds', () => {
       for (const p of parts) {
         const ours = decoded(p, 'FLOW_STATS_REPLY').entries.length;
-        const theirs = ofpPrint(p).split('\n').filter((l) => l.includes('n_packets=')).length;
+        const theirs = ofpPrint(p)
+          .split('\n')
+          .filter((l) => l.includes('n_packets=')).length;
         expect(ours).toBe(theirs);
       }
     });
@@ -190,7 +203,12 @@ describe('replies captured from OVS 3.1', () => {
         const err = new OpenFlowError(e);
         return `${err.typeName}/${err.codeName}`;
       }),
-    ).toEqual(['BAD_MATCH/BAD_PREREQ', 'FLOW_MOD_FAILED/BAD_TABLE_ID', 'BAD_ACTION/MATCH_INCONSISTENT', 'EXPERIMENTER/BAD_SET_MASK']);
+    ).toEqual([
+      'BAD_MATCH/BAD_PREREQ',
+      'FLOW_MOD_FAILED/BAD_TABLE_ID',
+      'BAD_ACTION/MATCH_INCONSISTENT',
+      'EXPERIMENTER/BAD_SET_MASK',
+    ]);
     expect(errors[3]).toMatchObject({ errorType: 0xffff, errorCode: 4250, experimenter: 0x4f4e4600 });
     errors.forEach((e, i) => {
       expect(e.data.readUInt32BE(4)).toBe(e.xid);
@@ -227,7 +245,12 @@ describe('replies captured from OVS 3.1', () => {
 
   it('flow-removed-idle: reason IDLE_TIMEOUT with the final counters of 5 datagrams', () => {
     const r = decoded(fixture('flow-removed-idle')[0]!, 'FLOW_REMOVED');
-    expect(r).toMatchObject({ reason: OFPRR_IDLE_TIMEOUT, idleTimeout: 1, packetCount: 5n, cookie: TAG | 0x1d1en });
+    expect(r).toMatchObject({
+      reason: OFPRR_IDLE_TIMEOUT,
+      idleTimeout: 1,
+      packetCount: 5n,
+      cookie: TAG | 0x1d1en,
+    });
     // 160 bytes of payload + UDP 8 + IPv4 20 + Ethernet 14, no FCS.
     expect(r.byteCount).toBe(5n * 202n);
   });

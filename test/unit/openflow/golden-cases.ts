@@ -260,7 +260,10 @@ export const goldenCases: readonly GoldenCase[] = [
       flags: 1,
       match: matchA,
       instructions: [
-        { type: 'APPLY_ACTIONS', actions: [...rewriteActionsA, { type: 'OUTPUT', port: OFPP_IN_PORT, maxLen: 0 }] },
+        {
+          type: 'APPLY_ACTIONS',
+          actions: [...rewriteActionsA, { type: 'OUTPUT', port: OFPP_IN_PORT, maxLen: 0 }],
+        },
       ],
     },
     bytes: hex`
@@ -591,7 +594,9 @@ export const goldenCases: readonly GoldenCase[] = [
           packetCount: 3n,
           byteCount: 202n,
           match: [],
-          instructions: [{ type: 'APPLY_ACTIONS', actions: [{ type: 'OUTPUT', port: 0xfffffffa, maxLen: 0 }] }],
+          instructions: [
+            { type: 'APPLY_ACTIONS', actions: [{ type: 'OUTPUT', port: 0xfffffffa, maxLen: 0 }] },
+          ],
         },
       ],
     },

@@ -46,7 +46,12 @@ describe('multipart reply reassembly', () => {
     for (let i = 0; i + 1 < cuts.length; i++) {
       const last = i + 2 === cuts.length;
       results.push(
-        asm.add({ xid: 9, mpType: OFPMP_FLOW, flags: last ? 0 : OFPMPF_REPLY_MORE, body: body.subarray(cuts[i], cuts[i + 1]) }),
+        asm.add({
+          xid: 9,
+          mpType: OFPMP_FLOW,
+          flags: last ? 0 : OFPMPF_REPLY_MORE,
+          body: body.subarray(cuts[i], cuts[i + 1]),
+        }),
       );
     }
     expect(results.slice(0, -1)).toEqual([undefined, undefined, undefined]);
@@ -82,7 +87,7 @@ describe('multipart reply reassembly', () => {
 
   it('reports a flow stats entry whose length overruns the body at the entry offset', () => {
     const bad = Buffer.from(body);
-    bad.writeUInt16BE(0x7ff8, body.length - (body.length / entries.length));
+    bad.writeUInt16BE(0x7ff8, body.length - body.length / entries.length);
     let err: unknown;
     try {
       readFlowStatsBody(bad);

@@ -15,9 +15,16 @@ type Rand = () => number;
 const int = (r: Rand, n: number): number => Math.floor(r() * n);
 const pick = <T>(r: Rand, xs: readonly T[]): T => xs[int(r, xs.length)]!;
 const ipv4 = (r: Rand): string => [0, 0, 0, 0].map(() => int(r, 256)).join('.');
-const mac = (r: Rand): string => Array.from({ length: 6 }, () => int(r, 256).toString(16).padStart(2, '0')).join(':');
+const mac = (r: Rand): string =>
+  Array.from({ length: 6 }, () => int(r, 256).toString(16).padStart(2, '0')).join(':');
 const ipv6 = (r: Rand): string =>
-  pick(r, ['2001:db8:100::1', '::', 'fe80::1:2', '2001:db8:0:1:1:1:1:1', `2001:db8::${int(r, 0xffff).toString(16)}`]);
+  pick(r, [
+    '2001:db8:100::1',
+    '::',
+    'fe80::1:2',
+    '2001:db8:0:1:1:1:1:1',
+    `2001:db8::${int(r, 0xffff).toString(16)}`,
+  ]);
 
 function field(r: Rand): OxmField {
   switch (int(r, 9)) {
@@ -41,7 +48,13 @@ function field(r: Rand): OxmField {
       return { type: 'METADATA', value: BigInt(int(r, 1e9)), mask: 0xffffffffn };
     default:
       // An OVS extension field (NXM_NX_REG0, class 0x0001) as other controllers' flows carry.
-      return { type: 'RAW', oxmClass: 0x0001, field: 0, hasMask: false, payload: Buffer.from([0, 0, 0, int(r, 256)]) };
+      return {
+        type: 'RAW',
+        oxmClass: 0x0001,
+        field: 0,
+        hasMask: false,
+        payload: Buffer.from([0, 0, 0, int(r, 256)]),
+      };
   }
 }
 
@@ -56,7 +69,11 @@ function action(r: Rand): Action {
     case 3:
       return { type: 'DEC_NW_TTL' };
     default:
-      return { type: 'RAW', actionType: 0xffff, body: Buffer.from([0, 0, 0x23, 0x20, 0, 0x22, 0, 0, 0, 0, 0, 0]) };
+      return {
+        type: 'RAW',
+        actionType: 0xffff,
+        body: Buffer.from([0, 0, 0x23, 0x20, 0, 0x22, 0, 0, 0, 0, 0, 0]),
+      };
   }
 }
 
@@ -77,7 +94,9 @@ function flowMod(r: Rand): FlowMod {
     flags: int(r, 32),
     match: Array.from({ length: int(r, 8) }, () => field(r)),
     instructions:
-      r() < 0.2 ? [] : [{ type: 'APPLY_ACTIONS', actions: Array.from({ length: int(r, 10) }, () => action(r)) }],
+      r() < 0.2
+        ? []
+        : [{ type: 'APPLY_ACTIONS', actions: Array.from({ length: int(r, 10) }, () => action(r)) }],
   };
 }
 
@@ -143,7 +162,9 @@ describe('bad bytes give typed errors, never a crash', () => {
   it('refuses a header whose length disagrees with the bytes at offset 2', () => {
     const buf = Buffer.from(goldenCases[0]!.bytes);
     buf.writeUInt16BE(buf.length + 1, 2);
-    expect(() => decodeMessage(buf)).toThrow(expect.objectContaining({ code: 'OF_PROTOCOL', offset: 2 }) as unknown as Error);
+    expect(() => decodeMessage(buf)).toThrow(
+      expect.objectContaining({ code: 'OF_PROTOCOL', offset: 2 }) as unknown as Error,
+    );
   });
 
   it('frames a random byte stream into messages or stops with a ProtocolError', () => {
@@ -152,7 +173,7 @@ describe('bad bytes give typed errors, never a crash', () => {
       const framer = new OfpFramer();
       const stream = Buffer.from(Array.from({ length: 2000 }, () => int(r, 256)));
       try {
-        for (let off = 0; off < stream.length; ) {
+        for (let off = 0; off < stream.length;) {
           const n = 1 + int(r, 64);
           framer.push(stream.subarray(off, off + n), (m) => decodeOrProtocolError(m));
           off += n;
