@@ -540,6 +540,8 @@ export class OffloadEngine {
     if (next === 'offloaded' && decision.offload) {
       t.cookie = flows[0]?.cookie ?? null;
       t.confirmed = new Map(decision.legs.map((l) => [l.channelId, `${l.remote.address}:${l.remote.port}`]));
+      // The pair may have changed in place (an attended transfer swaps a member).
+      t.legs = new Map();
       for (const l of decision.legs)
         t.legs.set(l.channelId, {
           channel: this.model.channels.get(l.channelId)?.info.name ?? l.channelId,

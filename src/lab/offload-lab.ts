@@ -51,6 +51,7 @@ export class OffloadLab {
   agent: Agent | null = null;
   private readonly calls: LabCall[] = [];
   private nextPort = 20000;
+  private extraPhones = 0;
 
   private constructor(
     readonly bed: Testbed,
@@ -198,6 +199,27 @@ export class OffloadLab {
     };
     this.calls.push(lc);
     return lc;
+  }
+
+  /**
+   * A phone in the far namespace that is not yet in a call (a transfer target): its
+   * address, and `attach` to start it sending to a PBX leg once the PBX has one for it.
+   */
+  async newPhone(family: 4 | 6 = 4): Promise<{
+    address: string;
+    port: number;
+    attach(target: { address: string; port: number }): RtpEndpoint;
+  }> {
+    const hosts = family === 4 ? this.bed.far.ipv4 : this.bed.far.ipv6;
+    const address = hosts[hosts.length - 1 - (this.extraPhones++ % 8)]!;
+    const port = this.nextPort;
+    this.nextPort += 2;
+    const type = family === 4 ? 'udp4' : 'udp6';
+    const [rtp, rtcp] = await Promise.all([
+      this.bed.udpSocket('far', type, address, port),
+      this.bed.udpSocket('far', type, address, port + 1),
+    ]);
+    return { address, port, attach: (target) => this.gen.add({ rtp, rtcp, target }) };
   }
 
   /** Waits until `pred` holds, polling; rejects with `what` after `timeoutMs`. */

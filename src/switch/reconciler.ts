@@ -1,6 +1,8 @@
 import { flowBody, flowKey, isForwarding, type FlowSpec } from '../plan/flow-spec.js';
 import type { FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
 
+const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+
 export interface ReconcileStats {
   readonly added: number;
   readonly deleted: number;
@@ -11,7 +13,7 @@ export interface ReconcileStats {
 interface MirrorEntry {
   readonly body: string | null;
   /** Forwarding flow or pass-through (probe, watch); `null` when not of our shape. */
-  readonly role: 'rtp-forward' | 'pass-through' | null;
+  readonly role: 'rtp-forward' | 'pass-through';
   readonly ref: FlowRef;
   packets: number;
   bytes: number;
@@ -92,7 +94,10 @@ export class Reconciler {
     const failed = new Set(failures.map((f) => `${f.op}:${f.key}`));
     for (const ref of deletes) {
       const key = flowKey(ref);
-      if (!failed.has(`delete:${key}`)) this.mirror.delete(key);
+      // During a transfer two bridges can want the same match; a DELETE_STRICT carries the
+      // old cookie, so it leaves the new owner's flow alone, and so must the mirror.
+      if (!failed.has(`delete:${key}`) && this.mirror.get(key)?.ref.cookie === ref.cookie)
+        this.mirror.delete(key);
     }
     for (const spec of adds) {
       const key = flowKey(spec);
@@ -121,19 +126,33 @@ export class Reconciler {
     return [...(this.desired.get(bridgeId)?.keys() ?? [])];
   }
 
-  /** Re-reads every flow carrying our tag from the switch (start-up, reconnect, audit). */
+  /**
+   * Re-reads every flow carrying our tag from the switch (start-up, reconnect). A flow with
+   * our tag but a shape we never write (another controller misusing the tag, a hand-made
+   * flow) cannot be diffed: it is deleted by its exact cookie, and its pair, if still
+   * wanted, is added again.
+   */
   async refresh(): Promise<InstalledFlow[]> {
     const flows = await this.port.dump(this.cookieTag, this.cookieMask);
     this.mirror.clear();
+    const strays = new Set<bigint>();
     for (const f of flows) {
+      if (!f.spec) {
+        strays.add(f.cookie);
+        continue;
+      }
       this.mirror.set(f.key, {
         body: f.body,
-        role: f.spec ? (isForwarding(f.spec) ? 'rtp-forward' : 'pass-through') : null,
-        ref: f.spec ?? { cookie: f.cookie, table: 0, priority: 0, match: null as never },
+        role: isForwarding(f.spec) ? 'rtp-forward' : 'pass-through',
+        ref: f.spec,
         packets: f.packets,
         bytes: f.bytes,
         durationSec: f.durationSec,
       });
+    }
+    for (const cookie of strays) {
+      await this.port.deleteByCookie(cookie, ALL_ONES);
+      for (const [key, m] of this.mirror) if (m.ref.cookie === cookie) this.mirror.delete(key);
     }
     return flows;
   }

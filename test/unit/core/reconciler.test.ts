@@ -126,3 +126,24 @@ describe('the reconciler', () => {
     expect((await r.sync(['B'])).added).toBe(1);
   });
 });
+
+describe('flows with our tag but not our shape', () => {
+  it('are deleted by their exact cookie on refresh, and their pair is added again', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    const flows = pair('B', 1);
+    r.setDesired('B', flows);
+    await r.sync(['B']);
+    // Someone rewrote one of our flows into a shape we never write (a drop flow).
+    const key = flowKey(flows[0]!);
+    port.table.set(key, { spec: { ...flows[0]!, actions: [] }, packets: 0, addedAt: 0 });
+    const dump = port.dump.bind(port);
+    port.dump = async (c, m) =>
+      (await dump(c, m)).map((f) => (f.key === key ? { ...f, spec: null, body: null, key: 'unparsed' } : f));
+    await r.refresh();
+    expect([...port.table.values()].some((v) => v.spec.cookie === flows[0]!.cookie)).toBe(false);
+    const res = await r.sync();
+    expect(res.added).toBe(4);
+    expect(port.table.get(key)!.spec.actions.at(-1)?.type).toBe('output');
+  });
+});
