@@ -23,6 +23,14 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        // The simulated PBX against transcripts of a real Asterisk (test/fixtures/asterisk-22).
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
     ],
   },
 });

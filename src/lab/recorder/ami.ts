@@ -77,7 +77,13 @@ export class AmiSession {
     sock.on('error', () => undefined);
   }
 
-  static async open(connect: Connector, host: string, port: number, transcript: Transcript, idPrefix = 'a'): Promise<AmiSession> {
+  static async open(
+    connect: Connector,
+    host: string,
+    port: number,
+    transcript: Transcript,
+    idPrefix = 'a',
+  ): Promise<AmiSession> {
     const sock = await connect(host, port);
     const session = new AmiSession(sock, transcript, idPrefix);
     await session.readBanner();
@@ -147,8 +153,16 @@ export class AmiSession {
   }
 
   /** Sends an action with an ActionID and resolves with its `Response:` message. */
-  async action(name: string, fields: Fields = [], timeoutMs = 10_000, actionId = this.newActionId()): Promise<AmiMessage> {
-    const wait = this.waitFor((m) => header(m, 'ActionID') === actionId && header(m, 'Response') !== undefined, timeoutMs);
+  async action(
+    name: string,
+    fields: Fields = [],
+    timeoutMs = 10_000,
+    actionId = this.newActionId(),
+  ): Promise<AmiMessage> {
+    const wait = this.waitFor(
+      (m) => header(m, 'ActionID') === actionId && header(m, 'Response') !== undefined,
+      timeoutMs,
+    );
     this.writeRaw(formatAction(name, actionId, fields));
     return wait;
   }
@@ -162,7 +176,12 @@ export class AmiSession {
     const items: AmiMessage[] = [];
     const collector: Waiter = {
       match: (m) => {
-        if (header(m, 'ActionID') === actionId && header(m, 'Event') !== undefined && header(m, 'EventList') === undefined) items.push(m);
+        if (
+          header(m, 'ActionID') === actionId &&
+          header(m, 'Event') !== undefined &&
+          header(m, 'EventList') === undefined
+        )
+          items.push(m);
         return false;
       },
       done: () => undefined,
@@ -170,7 +189,10 @@ export class AmiSession {
     this.waiters.add(collector);
     try {
       const completeWait = this.waitFor(
-        (m) => header(m, 'ActionID') === actionId && header(m, 'Event') !== undefined && header(m, 'EventList')?.toLowerCase() === 'complete',
+        (m) =>
+          header(m, 'ActionID') === actionId &&
+          header(m, 'Event') !== undefined &&
+          header(m, 'EventList')?.toLowerCase() === 'complete',
         timeoutMs,
       );
       const response = await this.action(name, fields, timeoutMs, actionId);
@@ -214,7 +236,11 @@ export class AmiSession {
   }
 
   /** The next event of a given name matching an optional predicate. */
-  waitForEvent(event: string, match: (m: AmiMessage) => boolean = () => true, timeoutMs = 10_000): Promise<AmiMessage> {
+  waitForEvent(
+    event: string,
+    match: (m: AmiMessage) => boolean = () => true,
+    timeoutMs = 10_000,
+  ): Promise<AmiMessage> {
     return this.waitFor((m) => header(m, 'Event') === event && match(m), timeoutMs);
   }
 

@@ -68,7 +68,13 @@ function dechunk(body: string): string {
  * One HTTP/1.1 request on its own connection (`Connection: close`), recorded as exact
  * request and response text. Asterisk's HTTP server (main/http.c) closes after the reply.
  */
-export async function ariRequest(ep: AriEndpoint, transcript: Transcript, method: string, path: string, timeoutMs = 10_000): Promise<HttpResult> {
+export async function ariRequest(
+  ep: AriEndpoint,
+  transcript: Transcript,
+  method: string,
+  path: string,
+  timeoutMs = 10_000,
+): Promise<HttpResult> {
   const sock = await ep.connect(ep.host, ep.port);
   const request =
     `${method} ${path} HTTP/1.1\r\nHost: ${ep.host}:${ep.port}\r\nAuthorization: ${authHeader(ep)}\r\n` +
@@ -89,7 +95,9 @@ export async function ariRequest(ep: AriEndpoint, transcript: Transcript, method
         reject(new AriError('ARI_BAD_RESPONSE', `${method} ${path}: incomplete response`));
         return;
       }
-      const chunked = head.headers.some(([k, v]) => k.toLowerCase() === 'transfer-encoding' && v.toLowerCase() === 'chunked');
+      const chunked = head.headers.some(
+        ([k, v]) => k.toLowerCase() === 'transfer-encoding' && v.toLowerCase() === 'chunked',
+      );
       resolve({ status: head.status, headers: head.headers, body: chunked ? dechunk(head.rest) : head.rest });
     };
     sock.setEncoding('utf8');
@@ -111,7 +119,12 @@ export async function ariRequest(ep: AriEndpoint, transcript: Transcript, method
   });
 }
 
-export async function ariJson(ep: AriEndpoint, transcript: Transcript, method: string, path: string): Promise<{ status: number; json: Json }> {
+export async function ariJson(
+  ep: AriEndpoint,
+  transcript: Transcript,
+  method: string,
+  path: string,
+): Promise<{ status: number; json: Json }> {
   const res = await ariRequest(ep, transcript, method, path);
   let json: Json = null;
   if (res.body.trim() !== '') json = JSON.parse(res.body) as Json;
@@ -139,7 +152,12 @@ export class AriEventSocket {
     private readonly transcript: Transcript,
   ) {}
 
-  static async open(ep: AriEndpoint, transcript: Transcript, app: string, subscribeAll = true): Promise<AriEventSocket> {
+  static async open(
+    ep: AriEndpoint,
+    transcript: Transcript,
+    app: string,
+    subscribeAll = true,
+  ): Promise<AriEventSocket> {
     const sock = await ep.connect(ep.host, ep.port);
     const key = randomBytes(16).toString('base64');
     const path = `/ari/events?app=${encodeURIComponent(app)}${subscribeAll ? '&subscribeAll=true' : ''}`;
@@ -158,7 +176,10 @@ export class AriEventSocket {
   private awaitUpgrade(): Promise<void> {
     return new Promise((resolve, reject) => {
       let head = Buffer.alloc(0);
-      const timer = setTimeout(() => reject(new AriError('ARI_HANDSHAKE', 'no WebSocket upgrade within 5 s')), 5000);
+      const timer = setTimeout(
+        () => reject(new AriError('ARI_HANDSHAKE', 'no WebSocket upgrade within 5 s')),
+        5000,
+      );
       const onData = (chunk: Buffer): void => {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf('\r\n\r\n');
@@ -240,7 +261,10 @@ export class AriEventSocket {
 
   private send(opcode: number, payload: Buffer): void {
     const mask = randomBytes(4);
-    const head = payload.length < 126 ? Buffer.from([0x80 | opcode, 0x80 | payload.length]) : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
+    const head =
+      payload.length < 126
+        ? Buffer.from([0x80 | opcode, 0x80 | payload.length])
+        : Buffer.from([0x80 | opcode, 0x80 | 126, payload.length >> 8, payload.length & 0xff]);
     const body = Buffer.from(payload);
     for (let i = 0; i < body.length; i++) body[i]! ^= mask[i % 4]!;
     this.sock.write(Buffer.concat([head, mask, body]));

@@ -46,7 +46,11 @@ export interface CallOptions {
   readonly rtpProto?: string;
 }
 
-export async function startPhone(far: FarSide, name: string, extra: Partial<PhoneOptions> = {}): Promise<RtpPhone> {
+export async function startPhone(
+  far: FarSide,
+  name: string,
+  extra: Partial<PhoneOptions> = {},
+): Promise<RtpPhone> {
   return RtpPhone.create(far.udp, { address: far.phoneIp(name), rtpPort: PHONE_RTP_PORT, ...extra });
 }
 
@@ -61,7 +65,8 @@ export function startUas(far: FarSide, name: string, phone: RtpPhone, sdp = '', 
   });
 }
 
-const isPjsipOf = (endpoint: string) => (m: AmiMessage) => (header(m, 'Channel') ?? '').startsWith(`PJSIP/${endpoint}-`);
+const isPjsipOf = (endpoint: string) => (m: AmiMessage) =>
+  (header(m, 'Channel') ?? '').startsWith(`PJSIP/${endpoint}-`);
 
 /**
  * Places a call through the PBX: the callee's SIPp answers, the caller's SIPp dials, and the
@@ -91,13 +96,27 @@ export async function placeCall(s: RecordingSession, far: FarSide, o: CallOption
   } catch (err) {
     uac.stop();
     uas.stop();
-    throw new Error(`call ${o.caller}→${o.exten} not bridged: ${(err as Error).message}\nUAC:\n${uac.logs()}\nUAS:\n${uas.logs()}`);
+    throw new Error(
+      `call ${o.caller}→${o.exten} not bridged: ${(err as Error).message}\nUAC:\n${uac.logs()}\nUAS:\n${uas.logs()}`,
+    );
   }
   const [a, b] = enters as [AmiMessage, AmiMessage];
   s.mark('bridged');
   return {
-    caller: { endpoint: o.caller, phone: callerPhone, sipp: uac, channel: header(a, 'Channel')!, uniqueid: header(a, 'Uniqueid')! },
-    callee: { endpoint: o.callee, phone: calleePhone, sipp: uas, channel: header(b, 'Channel')!, uniqueid: header(b, 'Uniqueid')! },
+    caller: {
+      endpoint: o.caller,
+      phone: callerPhone,
+      sipp: uac,
+      channel: header(a, 'Channel')!,
+      uniqueid: header(a, 'Uniqueid')!,
+    },
+    callee: {
+      endpoint: o.callee,
+      phone: calleePhone,
+      sipp: uas,
+      channel: header(b, 'Channel')!,
+      uniqueid: header(b, 'Uniqueid')!,
+    },
     bridgeId: header(b, 'BridgeUniqueid')!,
     enters,
   };

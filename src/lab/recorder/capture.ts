@@ -10,9 +10,13 @@ export class Capture {
   ) {}
 
   static async start(ns: string, iface: string, file: string): Promise<Capture> {
-    const child = spawn('ip', ['netns', 'exec', ns, 'tcpdump', '-i', iface, '-U', '-s', '512', '-w', file, 'udp and not port 5060'], {
-      stdio: ['ignore', 'ignore', 'ignore'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', ns, 'tcpdump', '-i', iface, '-U', '-s', '512', '-w', file, 'udp and not port 5060'],
+      {
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    );
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     // tcpdump needs a moment to open the interface before the first packet counts.
     await sleep(700);

@@ -55,15 +55,20 @@ export class NamespaceConnector {
       done?.(msg, handle);
     });
     child.on('exit', () => {
-      for (const done of this.waiting.values()) done({ id: 0, error: `connector in ${ns} exited` }, undefined);
+      for (const done of this.waiting.values())
+        done({ id: 0, error: `connector in ${ns} exited` }, undefined);
       this.waiting.clear();
     });
   }
 
   static start(ns: string): NamespaceConnector {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', CONNECT_SCRIPT], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, '--input-type=module', '-e', CONNECT_SCRIPT],
+      {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      },
+    );
     return new NamespaceConnector(ns, child);
   }
 

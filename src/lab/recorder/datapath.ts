@@ -1,12 +1,21 @@
 import type { CapturedUdp } from './pcap.js';
 
 /** RTP header of a captured datagram (RFC 3550 §5.1), or null if it is RTCP or too short. */
-export function rtpHeader(p: CapturedUdp): { pt: number; marker: boolean; seq: number; ts: number; ssrc: number; counter: number } | null {
+export function rtpHeader(
+  p: CapturedUdp,
+): { pt: number; marker: boolean; seq: number; ts: number; ssrc: number; counter: number } | null {
   const b = p.payload;
   if (b.length < 16 || b[0]! >> 6 !== 2) return null;
   const pt = b[1]! & 0x7f;
   if (pt >= 72 && pt <= 76) return null;
-  return { pt, marker: (b[1]! & 0x80) !== 0, seq: b.readUInt16BE(2), ts: b.readUInt32BE(4), ssrc: b.readUInt32BE(8), counter: b.readUInt32BE(12) };
+  return {
+    pt,
+    marker: (b[1]! & 0x80) !== 0,
+    seq: b.readUInt16BE(2),
+    ts: b.readUInt32BE(4),
+    ssrc: b.readUInt32BE(8),
+    counter: b.readUInt32BE(12),
+  };
 }
 
 export function isRtcp(p: CapturedUdp): boolean {
@@ -37,7 +46,12 @@ export function relayFacts(packets: readonly CapturedUdp[], from: Endpoint, to: 
     const h = rtpHeader(p);
     if (h) sent.set(h.counter, { p, h });
   }
-  const pairs: { inP: CapturedUdp; inH: NonNullable<ReturnType<typeof rtpHeader>>; outP: CapturedUdp; outH: NonNullable<ReturnType<typeof rtpHeader>> }[] = [];
+  const pairs: {
+    inP: CapturedUdp;
+    inH: NonNullable<ReturnType<typeof rtpHeader>>;
+    outP: CapturedUdp;
+    outH: NonNullable<ReturnType<typeof rtpHeader>>;
+  }[] = [];
   const out = packets.filter((p) => p.src === pbx && p.dst === to.address && p.dstPort === to.port);
   for (const p of out) {
     const h = rtpHeader(p);
@@ -71,7 +85,11 @@ export function relayFacts(packets: readonly CapturedUdp[], from: Endpoint, to: 
 }
 
 /** RTCP seen between the PBX and each phone: counts, types, SSRCs, and whether any was forwarded. */
-export function rtcpFacts(packets: readonly CapturedUdp[], phones: Readonly<Record<string, Endpoint & { ssrc: number }>>, pbx: string) {
+export function rtcpFacts(
+  packets: readonly CapturedUdp[],
+  phones: Readonly<Record<string, Endpoint & { ssrc: number }>>,
+  pbx: string,
+) {
   const rtcp = packets.filter(isRtcp);
   const result: Record<string, unknown> = {};
   const fromPhones = rtcp.filter((p) => p.dst === pbx).map((p) => p.payload.toString('hex'));

@@ -68,7 +68,12 @@ async function main(): Promise<void> {
       if (i < 0) throw new Error(`unknown phone ${name}`);
       return bed.far.ipv4[i]!;
     };
-    asterisk = AsteriskProcess.start({ ns: bed.pbxNs, binary, config, consoleLog: join(work, 'asterisk-console.log') });
+    asterisk = AsteriskProcess.start({
+      ns: bed.pbxNs,
+      binary,
+      config,
+      consoleLog: join(work, 'asterisk-console.log'),
+    });
     connector = NamespaceConnector.start(bed.pbxNs);
     const access: PbxAccess = {
       connect: connector.connect,
@@ -76,13 +81,24 @@ async function main(): Promise<void> {
       amiPort: 5038,
       amiUser: env('AMI_USER'),
       amiSecret: env('AMI_SECRET'),
-      ari: { connect: connector.connect, host: '127.0.0.1', port: 8088, user: env('ARI_USER'), password: env('ARI_PASSWORD') },
+      ari: {
+        connect: connector.connect,
+        host: '127.0.0.1',
+        port: 8088,
+        user: env('ARI_USER'),
+        password: env('ARI_PASSWORD'),
+      },
       ariApp: 'recorder',
     };
     await waitForAmi(access);
     // Let module loading finish (FullyBooted) before the first scenario.
     await sleep(3000);
-    const far: FarSide = { ns: bed.farNs, udp: (type, address, port) => bed.udpSocket('far', type, address, port), pbxIp: bed.pbx.ipv4, phoneIp };
+    const far: FarSide = {
+      ns: bed.farNs,
+      udp: (type, address, port) => bed.udpSocket('far', type, address, port),
+      pbxIp: bed.pbx.ipv4,
+      phoneIp,
+    };
     const redactions: Redaction[] = [
       [access.amiSecret, '<redacted>'],
       [access.ari.password, '<redacted>'],
@@ -124,8 +140,18 @@ async function main(): Promise<void> {
       const entry: Record<string, unknown> = { ...(r.facts ?? {}) };
       if (r.call) {
         entry.phones = {
-          [r.call.caller.endpoint]: { ssrc: r.call.caller.phone.ssrc.toString(16), sent: r.call.caller.phone.sent, rtpReceived: r.call.caller.phone.rtpIn.length, rtcpReceived: r.call.caller.phone.rtcpIn.length },
-          [r.call.callee.endpoint]: { ssrc: r.call.callee.phone.ssrc.toString(16), sent: r.call.callee.phone.sent, rtpReceived: r.call.callee.phone.rtpIn.length, rtcpReceived: r.call.callee.phone.rtcpIn.length },
+          [r.call.caller.endpoint]: {
+            ssrc: r.call.caller.phone.ssrc.toString(16),
+            sent: r.call.caller.phone.sent,
+            rtpReceived: r.call.caller.phone.rtpIn.length,
+            rtcpReceived: r.call.caller.phone.rtcpIn.length,
+          },
+          [r.call.callee.endpoint]: {
+            ssrc: r.call.callee.phone.ssrc.toString(16),
+            sent: r.call.callee.phone.sent,
+            rtpReceived: r.call.callee.phone.rtpIn.length,
+            rtcpReceived: r.call.callee.phone.rtcpIn.length,
+          },
         };
         const pcap = captures[name];
         if (pcap) {
@@ -135,9 +161,15 @@ async function main(): Promise<void> {
           const bAlt = r.call.callee.phone.opts.sendFromPort;
           entry.relay = {
             callerToCallee: relayFacts(packets, a, b, bed.pbx.ipv4),
-            calleeToCaller: relayFacts(packets, bAlt !== undefined ? { ...b, port: bAlt } : b, a, bed.pbx.ipv4),
+            calleeToCaller: relayFacts(
+              packets,
+              bAlt !== undefined ? { ...b, port: bAlt } : b,
+              a,
+              bed.pbx.ipv4,
+            ),
           };
-          if (bAlt !== undefined) entry.relayToAlt = relayFacts(packets, a, { ...b, port: bAlt }, bed.pbx.ipv4);
+          if (bAlt !== undefined)
+            entry.relayToAlt = relayFacts(packets, a, { ...b, port: bAlt }, bed.pbx.ipv4);
           entry.rtcp = rtcpFacts(
             packets,
             {
@@ -147,15 +179,35 @@ async function main(): Promise<void> {
             bed.pbx.ipv4,
           );
           // Per-packet log toward the callee: where SSRC/sequence bases change (relay restarts, simple_bridge).
-          const toCallee = packets.filter((p) => p.src === bed.pbx.ipv4 && p.dst === b.address && rtpHeader(p));
-          const segments: { from: number; ssrc: string; marker: boolean; seq: number; srcPort: number; dstPort: number; dscp: number; ttl: number }[] = [];
+          const toCallee = packets.filter(
+            (p) => p.src === bed.pbx.ipv4 && p.dst === b.address && rtpHeader(p),
+          );
+          const segments: {
+            from: number;
+            ssrc: string;
+            marker: boolean;
+            seq: number;
+            srcPort: number;
+            dstPort: number;
+            dscp: number;
+            ttl: number;
+          }[] = [];
           let lastSsrc = -1;
           let lastSeq = -1;
           for (const p of toCallee) {
             const h = rtpHeader(p)!;
-            const jump = lastSeq >= 0 && ((h.seq - lastSeq + 0x10000) % 0x10000) !== 1;
+            const jump = lastSeq >= 0 && (h.seq - lastSeq + 0x10000) % 0x10000 !== 1;
             if (h.ssrc !== lastSsrc || h.marker || jump) {
-              segments.push({ from: Math.round((p.time - (toCallee[0]?.time ?? p.time)) * 1000), ssrc: h.ssrc.toString(16), marker: h.marker, seq: h.seq, srcPort: p.srcPort, dstPort: p.dstPort, dscp: p.dscp, ttl: p.ttl });
+              segments.push({
+                from: Math.round((p.time - (toCallee[0]?.time ?? p.time)) * 1000),
+                ssrc: h.ssrc.toString(16),
+                marker: h.marker,
+                seq: h.seq,
+                srcPort: p.srcPort,
+                dstPort: p.dstPort,
+                dscp: p.dscp,
+                ttl: p.ttl,
+              });
             }
             lastSsrc = h.ssrc;
             lastSeq = h.seq;

@@ -126,8 +126,17 @@ export class RtpPhone {
     const first = m[1]!;
     const blocksAt = first === 200 ? 28 : first === 201 ? 8 : -1;
     const reportSources: number[] = [];
-    if (blocksAt > 0) for (let i = 0; i < rc && blocksAt + i * 24 + 4 <= m.length; i++) reportSources.push(m.readUInt32BE(blocksAt + i * 24));
-    this.rtcpIn.push({ at: performance.now(), on, from, types, senderSsrc: m.length >= 8 ? m.readUInt32BE(4) : 0, reportSources });
+    if (blocksAt > 0)
+      for (let i = 0; i < rc && blocksAt + i * 24 + 4 <= m.length; i++)
+        reportSources.push(m.readUInt32BE(blocksAt + i * 24));
+    this.rtcpIn.push({
+      at: performance.now(),
+      on,
+      from,
+      types,
+      senderSsrc: m.length >= 8 ? m.readUInt32BE(4) : 0,
+      reportSources,
+    });
   }
 
   get rtpPort(): number {

@@ -27,7 +27,11 @@ async function listsAfterBridge(s: RecordingSession, bridgeId: string): Promise<
   await s.ami.list('BridgeInfo', [['BridgeUniqueid', bridgeId]]);
 }
 
-async function readBothLegs(s: RecordingSession, call: Call, phase: string): Promise<Record<string, Record<string, string | undefined>>> {
+async function readBothLegs(
+  s: RecordingSession,
+  call: Call,
+  phase: string,
+): Promise<Record<string, Record<string, string | undefined>>> {
   return {
     caller: await s.readLeg(phase, call.caller.channel),
     callee: await s.readLeg(phase, call.callee.channel),
@@ -39,15 +43,21 @@ async function ariReads(s: RecordingSession, call: Call): Promise<void> {
   await s.ariGet('/ari/bridges');
   await s.ariGet(`/ari/bridges/${call.bridgeId}`);
   for (const leg of [call.caller, call.callee]) {
-    await s.ariGet(`/ari/channels/${leg.uniqueid}/variable?variable=${encodeURIComponent('CHANNEL(rtp,dest)')}`);
+    await s.ariGet(
+      `/ari/channels/${leg.uniqueid}/variable?variable=${encodeURIComponent('CHANNEL(rtp,dest)')}`,
+    );
   }
 }
 
 async function hangupBoth(s: RecordingSession, call: Call): Promise<void> {
   const gone = Promise.all(
-    [call.caller, call.callee].map((leg) => s.ami.waitForEvent('Hangup', (m) => header(m, 'Uniqueid') === leg.uniqueid, 15_000)),
+    [call.caller, call.callee].map((leg) =>
+      s.ami.waitForEvent('Hangup', (m) => header(m, 'Uniqueid') === leg.uniqueid, 15_000),
+    ),
   );
-  const destroyed = s.ami.waitForEvent('BridgeDestroy', (m) => header(m, 'BridgeUniqueid') === call.bridgeId, 15_000).catch(() => null);
+  const destroyed = s.ami
+    .waitForEvent('BridgeDestroy', (m) => header(m, 'BridgeUniqueid') === call.bridgeId, 15_000)
+    .catch(() => null);
   await gone;
   await destroyed;
 }
@@ -61,7 +71,7 @@ export const amiSession: Scenario = async ({ access }) => {
   await pre.action('Ping');
   t.mark('login-failure');
   const started = performance.now();
-  const fail = await pre.action('Login', [
+  await pre.action('Login', [
     ['Username', access.amiUser],
     ['Secret', 'wrong-secret'],
   ]);
@@ -112,7 +122,12 @@ export const amiSession: Scenario = async ({ access }) => {
   t.mark('ari');
   await ariRequest(access.ari, t, 'GET', '/ari/bridges');
   await ariRequest(access.ari, t, 'GET', '/ari/bridges/00000000-0000-0000-0000-000000000000');
-  await ariRequest(access.ari, t, 'GET', `/ari/channels/1.1/variable?variable=${encodeURIComponent('CHANNEL(rtp,dest)')}`);
+  await ariRequest(
+    access.ari,
+    t,
+    'GET',
+    `/ari/channels/1.1/variable?variable=${encodeURIComponent('CHANNEL(rtp,dest)')}`,
+  );
   await ariRequest(access.ari, t, 'GET', '/ari/channels');
   await ariRequest({ ...access.ari, password: 'wrong-secret' }, t, 'GET', '/ari/bridges');
   t.mark('ari-ws');
@@ -120,7 +135,11 @@ export const amiSession: Scenario = async ({ access }) => {
   await sleep(300);
   ws.close();
   await sleep(300);
-  return { name: 'ami-session', transcript: t, facts: { loginFailureReplyMs: failMs, closedAfterLoginFailure: closedAfterFail } };
+  return {
+    name: 'ami-session',
+    transcript: t,
+    facts: { loginFailureReplyMs: failMs, closedAfterLoginFailure: closedAfterFail },
+  };
 };
 
 /** A two-party call: bridge, technology switch, leg reads before/while/after media, lists, hangup. */
@@ -202,7 +221,12 @@ export const holdUnhold: Scenario = async ({ access, far }) => {
   await hangupBoth(s, call);
   await finishCall(call);
   await s.close();
-  return { name: 'hold-unhold', transcript: s.transcript, call, facts: { before, techOnHold, onHold, after } };
+  return {
+    name: 'hold-unhold',
+    transcript: s.transcript,
+    call,
+    facts: { before, techOnHold, onHold, after },
+  };
 };
 
 /** MixMonitor start/stop by AMI action: the bridge leaves and regains native_rtp. */
@@ -234,7 +258,12 @@ export const mixMonitor: Scenario = async ({ access, far }) => {
   await hangupBoth(s, call);
   await finishCall(call);
   await s.close();
-  return { name: 'mixmonitor', transcript: s.transcript, call, facts: { startTech, toSimpleMs, toNativeMs, recording } };
+  return {
+    name: 'mixmonitor',
+    transcript: s.transcript,
+    call,
+    facts: { startTech, toSimpleMs, toNativeMs, recording },
+  };
 };
 
 /** AMI BlindTransfer: alice (transferer) sends bob to 2003, which rings carol. */
@@ -246,7 +275,11 @@ export const blindTransfer: Scenario = async ({ access, far }) => {
   await startMedia(s, call.caller);
   await startMedia(s, call.callee);
   await sleep(1500);
-  const carolEnter = s.ami.waitForEvent('BridgeEnter', (m) => (header(m, 'Channel') ?? '').startsWith('PJSIP/carol-'), 15_000);
+  const carolEnter = s.ami.waitForEvent(
+    'BridgeEnter',
+    (m) => (header(m, 'Channel') ?? '').startsWith('PJSIP/carol-'),
+    15_000,
+  );
   const transferEvent = s.ami.waitForEvent('BlindTransfer', () => true, 15_000).catch(() => null);
   s.mark('blind-transfer');
   await s.ami.action('BlindTransfer', [
@@ -258,7 +291,13 @@ export const blindTransfer: Scenario = async ({ access, far }) => {
   const enter = await carolEnter;
   const carolChannel = header(enter, 'Channel')!;
   const newBridge = header(enter, 'BridgeUniqueid')!;
-  await startMedia(s, { endpoint: 'carol', phone: carolPhone, sipp: carolSipp, channel: carolChannel, uniqueid: header(enter, 'Uniqueid')! });
+  await startMedia(s, {
+    endpoint: 'carol',
+    phone: carolPhone,
+    sipp: carolSipp,
+    channel: carolChannel,
+    uniqueid: header(enter, 'Uniqueid')!,
+  });
   await sleep(1000);
   await s.ami.list('BridgeList');
   await s.ami.list('BridgeInfo', [['BridgeUniqueid', newBridge]]);
@@ -286,7 +325,11 @@ export const attendedTransfer: Scenario = async ({ access, far }) => {
   await startMedia(s, call.callee);
   await sleep(1500);
   const techWithHooks = await s.bridgeInfo(call.bridgeId);
-  const carolEnter = s.ami.waitForEvent('BridgeEnter', (m) => (header(m, 'Channel') ?? '').startsWith('PJSIP/carol-'), 15_000);
+  const carolEnter = s.ami.waitForEvent(
+    'BridgeEnter',
+    (m) => (header(m, 'Channel') ?? '').startsWith('PJSIP/carol-'),
+    15_000,
+  );
   s.mark('atxfer');
   await s.ami.action('Atxfer', [
     ['Channel', call.caller.channel],
@@ -295,7 +338,13 @@ export const attendedTransfer: Scenario = async ({ access, far }) => {
   ]);
   const enter = await carolEnter;
   const carolChannel = header(enter, 'Channel')!;
-  await startMedia(s, { endpoint: 'carol', phone: carolPhone, sipp: carolSipp, channel: carolChannel, uniqueid: header(enter, 'Uniqueid')! });
+  await startMedia(s, {
+    endpoint: 'carol',
+    phone: carolPhone,
+    sipp: carolSipp,
+    channel: carolChannel,
+    uniqueid: header(enter, 'Uniqueid')!,
+  });
   await sleep(1500);
   await s.ami.list('BridgeList');
   await s.ami.list('CoreShowChannels');
@@ -320,7 +369,12 @@ export const attendedTransfer: Scenario = async ({ access, far }) => {
   carolSipp.stop();
   carolPhone.close();
   await s.close();
-  return { name: 'attended-transfer', transcript: s.transcript, call, facts: { techWithHooks, transferResult: done ? (header(done, 'Result') ?? null) : null, bob, carol } };
+  return {
+    name: 'attended-transfer',
+    transcript: s.transcript,
+    call,
+    facts: { techWithHooks, transferResult: done ? (header(done, 'Result') ?? null) : null, bob, carol },
+  };
 };
 
 /** dave has rtp_timeout=6: his phone goes silent (no RTP, no RTCP) and Asterisk hangs up. */
@@ -333,12 +387,21 @@ export const rtpTimeout: Scenario = async ({ access, far }) => {
   s.mark('callee-media-stop');
   call.callee.phone.stop();
   const stoppedAt = performance.now();
-  const hangup = await s.ami.waitForEvent('Hangup', (m) => header(m, 'Uniqueid') === call.callee.uniqueid, 20_000);
+  const hangup = await s.ami.waitForEvent(
+    'Hangup',
+    (m) => header(m, 'Uniqueid') === call.callee.uniqueid,
+    20_000,
+  );
   const afterMs = Math.round(performance.now() - stoppedAt);
   await hangupBoth(s, call).catch(() => undefined);
   await finishCall(call);
   await s.close();
-  return { name: 'rtp-timeout', transcript: s.transcript, call, facts: { hangupAfterSilenceMs: afterMs, cause: header(hangup, 'Cause') ?? null } };
+  return {
+    name: 'rtp-timeout',
+    transcript: s.transcript,
+    call,
+    facts: { hangupAfterSilenceMs: afterMs, cause: header(hangup, 'Cause') ?? null },
+  };
 };
 
 /** erin has rtcp_mux=yes and answers with a=rtcp-mux. */
@@ -364,7 +427,12 @@ export const rtcpMux: Scenario = async ({ access, far }) => {
   await finishCall(call);
   await s.close();
   const erinRtcp = call.callee.phone.rtcpIn.map((r) => r.on);
-  return { name: 'rtcp-mux', transcript: s.transcript, call, facts: { before, during, erinRtcpArrivedOn: [...new Set(erinRtcp)], erinRtcpCount: erinRtcp.length } };
+  return {
+    name: 'rtcp-mux',
+    transcript: s.transcript,
+    call,
+    facts: { before, during, erinRtcpArrivedOn: [...new Set(erinRtcp)], erinRtcpCount: erinRtcp.length },
+  };
 };
 
 const CRYPTO = 'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz';
@@ -422,7 +490,12 @@ export const learnedAddress: Scenario = async ({ access, far }) => {
   const bobRtp = call.callee.phone.rtpIn;
   const onSdpPort = bobRtp.filter((p) => p.on === 'rtp').length;
   const onAltPort = bobRtp.filter((p) => p.on === 'alt').length;
-  return { name: 'learned-address', transcript: s.transcript, call, facts: { before, callerOnly, both, bobRtpOnSdpPort: onSdpPort, bobRtpOnAltPort: onAltPort } };
+  return {
+    name: 'learned-address',
+    transcript: s.transcript,
+    call,
+    facts: { before, callerOnly, both, bobRtpOnSdpPort: onSdpPort, bobRtpOnAltPort: onAltPort },
+  };
 };
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = {

@@ -46,7 +46,10 @@ export class RecordingSession {
     readonly ari: AriEventSocket | null,
   ) {}
 
-  static async open(access: PbxAccess, opts: { ari?: boolean; mask?: string } = {}): Promise<RecordingSession> {
+  static async open(
+    access: PbxAccess,
+    opts: { ari?: boolean; mask?: string } = {},
+  ): Promise<RecordingSession> {
     const transcript = new Transcript();
     openedTranscripts.push(transcript);
     transcript.mark('connect');

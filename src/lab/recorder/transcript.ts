@@ -45,7 +45,9 @@ export class Transcript {
   }
 
   mark(marker: string, detail?: MarkerEntry['detail']): void {
-    this.entries.push(detail === undefined ? { t: this.elapsed(), marker } : { t: this.elapsed(), marker, detail });
+    this.entries.push(
+      detail === undefined ? { t: this.elapsed(), marker } : { t: this.elapsed(), marker, detail },
+    );
   }
 
   all(): readonly TranscriptEntry[] {
