@@ -78,7 +78,21 @@ function flagOr(r: Reading<boolean>, unsafe: boolean): boolean {
   return r.kind === 'value' ? r.value : unsafe;
 }
 
-export async function readRtpLeg(backend: LegReadBackend, channel: ChannelInfo): Promise<LegReadResult> {
+/** What is already known about a leg, letting the reader skip Getvars. */
+export interface KnownLegFacts {
+  /** The bound local address from an earlier read of this channel. */
+  readonly local?: SocketAddr | null;
+  /** The endpoint's `direct_media` (from PJSIPShowEndpoint); undefined when unknown. */
+  readonly directMediaConfigured?: boolean;
+  /** Whether the endpoint's `media_encryption` is anything but `no`; undefined when unknown. */
+  readonly encryptionConfigured?: boolean;
+}
+
+export async function readRtpLeg(
+  backend: LegReadBackend,
+  channel: ChannelInfo,
+  known: KnownLegFacts = {},
+): Promise<LegReadResult> {
   const base = {
     channelId: channel.id,
     remoteLearned: null, // AMI cannot tell a learned remote from the SDP one
@@ -98,13 +112,24 @@ export async function readRtpLeg(backend: LegReadBackend, channel: ChannelInfo):
     };
     return { leg, problems: [`driver ${channel.driver} has no RTP leg readable over AMI`], requests: 0 };
   }
-  const variables = channel.driver === 'pjsip' ? PJSIP_LEG_VARIABLES : SIP_LEG_VARIABLES;
-  const values = await Promise.all(variables.map((v) => backend.getvar(channel.id, v)));
-  let requests = variables.length;
-  const value = (i: number): string => values[i] ?? '';
+  // Getvar runs on Asterisk's SIP serializer: ask only what can still change. The bound
+  // address stays for the life of the RTP instance, and `direct`/`secure` can only be set on
+  // an endpoint configured for direct media / media encryption (chan_pjsip_get_rtp_peer).
+  const skip = new Set<string>();
+  if (channel.driver === 'pjsip') {
+    if (known.local) skip.add('CHANNEL(rtp,src)');
+    if (known.directMediaConfigured === false) skip.add('CHANNEL(rtp,direct)');
+    if (known.encryptionConfigured === false) skip.add('CHANNEL(rtp,secure)');
+  }
+  const all: readonly string[] = channel.driver === 'pjsip' ? PJSIP_LEG_VARIABLES : SIP_LEG_VARIABLES;
+  const asked = all.filter((v) => !skip.has(v));
+  const answers = await Promise.all(asked.map((v) => backend.getvar(channel.id, v)));
+  let requests = asked.length;
+  const byName = new Map(asked.map((v, i) => [v, answers[i] ?? '']));
+  const value = (i: number): string => byName.get(all[i]!) ?? '';
   const p = new Problems();
 
-  const formats = p.take('audionativeformat', readFormatList(value(variables.length - 1)));
+  const formats = p.take('audionativeformat', readFormatList(value(all.length - 1)));
   let codec: string | null = null;
   if (formats.kind === 'value' && formats.value.length === 1) {
     codec = formats.value[0] ?? null;
@@ -122,10 +147,14 @@ export async function readRtpLeg(backend: LegReadBackend, channel: ChannelInfo):
   if (channel.driver === 'pjsip') {
     const leg: RtpLeg = {
       ...base,
-      local: addressOrNull(p.take('rtp,src', readAddress(value(0)))),
+      local: known.local ?? addressOrNull(p.take('rtp,src', readAddress(value(0)))),
       remote: addressOrNull(p.take('rtp,dest', readAddress(value(1)))),
-      direct: flagOr(p.take('rtp,direct', readDirect(value(2))), true),
-      secure: flagOr(p.take('rtp,secure', readFlag(value(3))), true),
+      direct: skip.has('CHANNEL(rtp,direct)')
+        ? false
+        : flagOr(p.take('rtp,direct', readDirect(value(2))), true),
+      secure: skip.has('CHANNEL(rtp,secure)')
+        ? false
+        : flagOr(p.take('rtp,secure', readFlag(value(3))), true),
       hold: flagOr(p.take('rtp,hold', readFlag(value(4))), true),
       codec,
       otherMedia,

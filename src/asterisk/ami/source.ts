@@ -13,6 +13,7 @@ import type {
   PbxSource,
   PbxSourceStats,
   RtpLeg,
+  SocketAddr,
 } from '../../model/pbx.js';
 import {
   bridgeIdsFromList,
@@ -55,6 +56,8 @@ export class AmiSource implements PbxSource {
   /** chan_sip only: channels with a Hold not yet followed by Unhold. */
   readonly #held = new Set<string>();
   readonly #endpointCache = new Map<string, CacheEntry<EndpointFacts | null>>();
+  /** Bound RTP address per channel: fixed for the life of the RTP instance. */
+  readonly #boundAddress = new Map<string, SocketAddr>();
   readonly #sipPeerCache = new Map<string, CacheEntry<boolean | null>>();
   /** Events seen between login and the `connected` report, delivered right after it. */
   #buffered: AmiMessage[] | null = null;
@@ -209,6 +212,7 @@ export class AmiSource implements PbxSource {
 
   async readLeg(channel: ChannelInfo): Promise<RtpLeg> {
     this.#legReads++;
+    const facts = channel.driver === 'pjsip' ? await this.endpointFacts(channel).catch(() => null) : null;
     const result = await readRtpLeg(
       {
         getvar: (id, variable) => this.#getvar(id, variable),
@@ -217,7 +221,14 @@ export class AmiSource implements PbxSource {
         now: this.#options.now,
       },
       channel,
+      {
+        local: this.#boundAddress.get(channel.id) ?? null,
+        ...(facts
+          ? { directMediaConfigured: facts.directMedia, encryptionConfigured: facts.mediaEncryption !== 'no' }
+          : {}),
+      },
     );
+    if (result.leg.local) this.#boundAddress.set(channel.id, result.leg.local);
     if (result.problems.length > 0) {
       this.#options.logger.warn('rtp leg partly unreadable', {
         channel: channel.name,
@@ -289,6 +300,8 @@ export class AmiSource implements PbxSource {
 
   #onDown(reason: string, wasReady: boolean): void {
     this.#buffered = null;
+    // Hangups may be missed while down, and a restarted Asterisk reuses nothing.
+    this.#boundAddress.clear();
     this.#lastHintChannel = null;
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', reason));
     if (!wasReady) return;
@@ -345,8 +358,11 @@ export class AmiSource implements PbxSource {
         this.#held.add(event.channelId);
         break;
       case 'channel-unhold':
+        this.#held.delete(event.channelId);
+        break;
       case 'hangup':
         this.#held.delete(event.channelId);
+        this.#boundAddress.delete(event.channelId);
         break;
       default:
         break;
