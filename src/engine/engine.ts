@@ -142,7 +142,12 @@ export class OffloadEngine {
   private stopped = false;
   private readonly techWaiters = new Map<string, ((t: BridgeTechnology | null) => void)[]>();
   private techFlushScheduled = false;
-  private listeners: Partial<EngineEvents> = {};
+  private readonly listeners: { [K in keyof EngineEvents]: EngineEvents[K][] } = {
+    offloaded: [],
+    reverted: [],
+  };
+  /** Events that arrive while a full listing is under way, applied on top of it. */
+  private resyncBuffer: PbxEvent[] | null = null;
   /** Counts for benchmarks and metrics. */
   readonly counters = {
     evaluations: 0,
@@ -167,7 +172,7 @@ export class OffloadEngine {
   }
 
   on<K extends keyof EngineEvents>(event: K, listener: EngineEvents[K]): void {
-    this.listeners[event] = listener;
+    (this.listeners[event] as EngineEvents[K][]).push(listener);
   }
 
   /** Facts about the switch the planner needs (bridge MAC, uplink port); set before `start`. */
@@ -201,6 +206,10 @@ export class OffloadEngine {
     const now = this.clock.now();
     if (e.kind === 'connected') return void this.pbxConnected(e.restarted);
     if (e.kind === 'disconnected') return this.pbxDisconnected(e.reason);
+    if (this.resyncBuffer) {
+      this.resyncBuffer.push(e);
+      return;
+    }
     const dirty = this.model.apply(e, now);
     for (const id of dirty) this.schedule(id);
   }
@@ -555,7 +564,7 @@ export class OffloadEngine {
         t.reportsAtOffload = this.snapshotReports(bridgeId);
         this.counters.offloads++;
         this.log.info('offloaded', { bridgeId, cookie: formatCookie(t.cookie ?? 0n), added: res.added });
-        this.listeners.offloaded?.(bridgeId, decision.legs);
+        for (const l of this.listeners.offloaded) l(bridgeId, decision.legs);
       }
       this.setState(t, 'offloaded', null, null, now);
     } else {
@@ -595,7 +604,7 @@ export class OffloadEngine {
   }
 
   private revertedHook(bridgeId: string, reason: ReasonCode | 'gone', counters: readonly LegStatus[]): void {
-    this.listeners.reverted?.(bridgeId, reason, counters);
+    for (const l of this.listeners.reverted) l(bridgeId, reason, counters);
   }
 
   private setState(
@@ -720,15 +729,26 @@ export class OffloadEngine {
       this.model.channels.clear();
       for (const id of [...this.tracked.keys()]) this.tracked.delete(id);
     }
+    // A listing takes a while with many calls; what happens meanwhile (a call bridged, a
+    // hangup) may or may not be in it. Events are held and applied on top of the listing:
+    // applying a change already in it again leaves the same state.
+    this.resyncBuffer = [];
     try {
       const bridges = await this.source.listBridges();
       const dirty = this.model.replaceAll(bridges, this.clock.now());
+      for (const e of this.resyncBuffer)
+        for (const id of this.model.apply(e, this.clock.now())) dirty.add(id);
+      this.resyncBuffer = null;
       this.pbxSynced = true;
       this.log.info('resynced with Asterisk', { bridges: bridges.length, restarted, afterOutage: wasDown });
       for (const id of dirty) this.schedule(id);
       // Calls that ended while we were not listening leave flows behind: remove them.
       await this.fullSync();
     } catch (err) {
+      // Keep what we had and what happened since; the next (re)connection lists again.
+      const held = this.resyncBuffer ?? [];
+      this.resyncBuffer = null;
+      for (const e of held) for (const id of this.model.apply(e, this.clock.now())) this.schedule(id);
       this.log.error('resync with Asterisk failed', { error: (err as Error).message });
     }
   }

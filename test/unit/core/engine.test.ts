@@ -373,3 +373,48 @@ describe('after the switch lost every flow', () => {
     expect(s.engine.statusOf('B')?.state).toBe('offloaded');
   });
 });
+
+describe('a resync with Asterisk', () => {
+  it('keeps calls bridged while the listing was under way', async () => {
+    const s = setup();
+    await s.ready;
+    s.source.tech.set('B', 'native_rtp');
+    const carol = channel('1.3', 'PJSIP/carol-00000003');
+    s.source.legs.set('1.3', rtpLeg('1.3', v4('0.0.0.0', 10004), v4('198.51.100.12', 6000)));
+    // The listing shows only an old bridge; call B is bridged while the listing is out.
+    const list = s.source.listBridges.bind(s.source);
+    s.source.listBridges = async () => {
+      const snapshot = [{ id: 'OLD', technology: 'native_rtp', bridgeClass: 'basic', channels: [carol] }];
+      s.source.emit({
+        kind: 'bridge-created',
+        bridgeId: 'B',
+        technology: 'simple_bridge',
+        bridgeClass: 'basic',
+      });
+      s.source.emit({
+        kind: 'channel-entered',
+        bridgeId: 'B',
+        channel: alice,
+        technology: 'simple_bridge',
+        memberCount: 1,
+        swapChannelId: null,
+      });
+      s.source.emit({
+        kind: 'channel-entered',
+        bridgeId: 'B',
+        channel: bob,
+        technology: 'simple_bridge',
+        memberCount: 2,
+        swapChannelId: null,
+      });
+      await list();
+      return snapshot;
+    };
+    s.source.emit({ kind: 'connected', source: 'ami', startupTime: 'x', restarted: false });
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(s.engine.model.bridges.get('B')?.members).toEqual(['1.1', '1.2']);
+    expect(s.engine.model.bridges.has('OLD')).toBe(true);
+    expect(s.engine.statusOf('B')?.state).toBe('probing');
+  });
+});
