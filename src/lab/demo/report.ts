@@ -116,8 +116,10 @@ export function formatReport(r: DemoResult): string {
     wrap(
       `Switchover: all ${sw.offloaded} calls offloaded ${fmt(sw.allOffloadedMs / 1000, 2)} s after the kill ` +
         `switch was released (${sw.flowsInstalled} flows installed). The phones lost ${sw.lostDuringSwitch} ` +
-        `packets from the release until half a second after the last offload, and ${sw.lost} from the end ` +
-        `of phase 1 to the end of phase 2 (${sw.duplicated} duplicated, ${sw.reordered} reordered).` +
+        `packets from the release until half a second after the last offload, ${sw.lostWhileCliRan} while ` +
+        `the three CLI commands above ran (each starts a Node process on these shared cores), and ` +
+        `${sw.lost} in all from the end of phase 1 to the end of phase 2 (${sw.duplicated} duplicated, ` +
+        `${sw.reordered} reordered).` +
         (sw.generatorSkippedMs > 0
           ? ` The phones' clock skipped ${sw.generatorSkippedMs} ms of sending meanwhile: their event loop ` +
             `was late, those packets were never sent.`

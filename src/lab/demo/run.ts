@@ -87,6 +87,8 @@ export interface DemoResult {
     readonly flowsInstalled: number;
     /** Counted by the phones from the release until half a second after the last offload. */
     readonly lostDuringSwitch: number;
+    /** Counted while the three CLI commands ran (each a Node process of its own). */
+    readonly lostWhileCliRan: number;
     /** Counted by the phones from the end of the first phase to the end of the second. */
     readonly lost: number;
     readonly duplicated: number;
@@ -239,6 +241,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
     const status = await cli('status');
     const list = await cli('list');
     const explain = await cli('explain', calls[0]!.call.bridgeId);
+    const afterCli = lab.gen.totals();
     say('');
     say('$ rtp-offload status');
     say(indent(status));
@@ -290,6 +293,7 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
         offloaded: n,
         flowsInstalled,
         lostDuringSwitch: settled.lost - beforeSwitch.lost,
+        lostWhileCliRan: afterCli.lost - settled.lost,
         lost: afterSwitch.lost - beforeSwitch.lost,
         duplicated: afterSwitch.duplicated - beforeSwitch.duplicated,
         reordered: afterSwitch.reordered - beforeSwitch.reordered,
