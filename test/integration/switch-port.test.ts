@@ -119,3 +119,29 @@ describe('the switch adapter on a real Open vSwitch', () => {
     expect(await port.dump(tagCookie(0xab), TAG_MASK)).toEqual([]);
   });
 });
+
+describe('the emergency revert script', () => {
+  it('removes every flow carrying the agent tag and nothing else, without the agent', async () => {
+    const { run } = await import('../../src/lab/testbed/index.js');
+    const flows = planPair(
+      'BE',
+      'forward',
+      [
+        leg('i', bed.pbx.ipv4, 10030, bed.far.ipv4[6]!, 4200),
+        leg('j', bed.pbx.ipv4, 10032, bed.far.ipv4[7]!, 5200),
+      ],
+      opts(),
+    );
+    await port.apply(flows, []);
+    await bed.ofctl('add-flow', 'cookie=0x77,priority=5,udp,actions=NORMAL');
+    const out = await run('bash', ['scripts/emergency-revert.sh', bed.mgmtTarget, '0xab']);
+    expect(out.stdout).toContain('removed 4 flow(s)');
+    expect(await port.dump(tagCookie(0xab), TAG_MASK)).toEqual([]);
+    const left = await bed.ofctl('dump-flows');
+    expect(left).toContain('cookie=0x77');
+    expect(left).toMatch(/priority=0 actions=NORMAL|actions=NORMAL/);
+    await expect(run('bash', ['scripts/emergency-revert.sh', bed.mgmtTarget, 'nope'])).rejects.toMatchObject({
+      exitCode: 2,
+    });
+  });
+});
