@@ -209,8 +209,10 @@ export async function runDemo(o: DemoOptions = {}): Promise<DemoResult> {
         vswitchdCpuPct: pct(b.vswitchdMs - a.vswitchdMs),
         hostCpuPct: pct(b.host.busyMs - a.host.busyMs),
         hostSoftirqPct: pct(b.host.softirqMs - a.host.softirqMs),
+        // Per-process and machine counters tick separately (10 ms each), so on an idle
+        // machine the difference can come out a tick below zero.
         otherWorkCpuPct: pct(
-          b.host.busyMs - a.host.busyMs - (b.selfMs - a.selfMs) - (b.vswitchdMs - a.vswitchdMs),
+          Math.max(0, b.host.busyMs - a.host.busyMs - (b.selfMs - a.selfMs) - (b.vswitchdMs - a.vswitchdMs)),
         ),
         phonesSentPerSec: Math.round((b.gen.sent - a.gen.sent) / s),
         phonesReceivedPerSec: Math.round((b.gen.received - a.gen.received) / s),
