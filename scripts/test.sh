@@ -20,7 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-npm ci --no-audit --no-fund --loglevel=error
+# npm 11 records only this platform's optional binaries (rollup's) in the lock file and then
+# `npm ci` refuses that same lock; install from it without rewriting it instead.
+if ! npm ci --no-audit --no-fund --loglevel=error 2>/dev/null; then
+  echo "npm ci refused the lock file; installing from it with npm install --no-save"
+  npm install --no-audit --no-fund --no-save --loglevel=error
+fi
 npm run build --silent
 npm run lint --silent
 
