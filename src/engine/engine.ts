@@ -94,6 +94,11 @@ interface Tracked {
    * call back through probing.
    */
   confirmed: Map<string, string>;
+  /**
+   * Counters of each flow when the bridge was offloaded: a probe upgraded in place keeps
+   * the packets it counted while Asterisk still relayed, which were not forwarded by us.
+   */
+  baseline: Map<string, { packets: number; bytes: number }>;
 }
 
 /**
@@ -559,6 +564,12 @@ export class OffloadEngine {
         });
       if (!wasOffloaded) {
         t.offloadedAt = now;
+        t.baseline = new Map(
+          flows.map((f) => {
+            const m = this.reconciler.installed(flowKey(f));
+            return [flowKey(f), { packets: m?.packets ?? 0, bytes: m?.bytes ?? 0 }];
+          }),
+        );
         t.egressSeen.clear();
         t.egressStrikes = 0;
         t.reportsAtOffload = this.snapshotReports(bridgeId);
@@ -566,7 +577,7 @@ export class OffloadEngine {
         this.log.info('offloaded', { bridgeId, cookie: formatCookie(t.cookie ?? 0n), added: res.added });
         for (const l of this.listeners.offloaded) l(bridgeId, decision.legs);
       }
-      this.setState(t, 'offloaded', null, null, now);
+      this.setState(t, 'offloaded', null, 'all checks pass; the switch forwards the RTP of both legs', now);
     } else {
       const reason = decision.offload ? null : decision.reason;
       const detail = decision.offload ? 'all checks pass' : decision.detail;
@@ -637,6 +648,7 @@ export class OffloadEngine {
         legs: new Map(),
         techRechecks: 0,
         confirmed: new Map(),
+        baseline: new Map(),
       };
       this.tracked.set(bridgeId, t);
     }
@@ -662,12 +674,17 @@ export class OffloadEngine {
       let egress = 0;
       for (const f of flows) {
         if (f.owner.channelId !== channelId) continue;
-        const m = this.reconciler.installed(flowKey(f));
+        const key = flowKey(f);
+        const m = this.reconciler.installed(key);
         if (!m) continue;
+        const base = t?.baseline.get(key) ?? { packets: 0, bytes: 0 };
+        // A flow re-added (switch restart, idle expiry) starts again from zero.
+        const p = m.packets >= base.packets ? m.packets - base.packets : m.packets;
+        const b = m.bytes >= base.bytes ? m.bytes - base.bytes : m.bytes;
         if (f.owner.role === 'rtp-forward') {
-          packets += m.packets;
-          bytes += m.bytes;
-        } else if (f.owner.role === 'egress-watch') egress += m.packets;
+          packets += p;
+          bytes += b;
+        } else if (f.owner.role === 'egress-watch') egress += p;
       }
       const leg = t?.legs.get(channelId);
       out.push({

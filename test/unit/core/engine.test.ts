@@ -418,3 +418,16 @@ describe('a resync with Asterisk', () => {
     expect(s.engine.statusOf('B')?.state).toBe('probing');
   });
 });
+
+describe('switch counters', () => {
+  it('count from the offload on: packets a probe saw while Asterisk relayed are not reported as forwarded', async () => {
+    const s = setup();
+    await bridge(s);
+    await mediaFlows(s); // each probe counted 3 packets, then was upgraded in place
+    expect(s.engine.legCounters('B').map((l) => l.packets)).toEqual([0, 0]);
+    for (const v of s.port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 50;
+    await s.engine.audit();
+    expect(s.engine.legCounters('B').map((l) => l.packets)).toEqual([50, 50]);
+    expect(s.engine.statusOf('B')?.detail).toContain('all checks pass');
+  });
+});
