@@ -85,6 +85,8 @@ interface Tracked {
   /** RTCP reports of each leg when offloaded, by channel id: ssrc → highest sequence. */
   reportsAtOffload: Map<string, Map<number, number>>;
   backoffUntil: number | null;
+  /** Why the back-off started, shown with the back-off reason. */
+  backoffCause: string | null;
   legs: Map<string, { channel: string; local: SocketAddr | null; remote: SocketAddr | null }>;
   /** Technology re-reads already scheduled since the last decision that was not "technology". */
   techRechecks: number;
@@ -546,7 +548,8 @@ export class OffloadEngine {
       this.reconciler.setDesired(bridgeId, []);
       await this.reconciler.sync([bridgeId], flows.map(flowKey));
       t.backoffUntil = now + this.cfg.backoffMs;
-      this.setState(t, 'not-offloaded', 'backoff', `switch refused flows: ${res.failures[0] ?? ''}`, now);
+      t.backoffCause = `switch refused flows: ${res.failures[0] ?? ''}`;
+      this.setState(t, 'not-offloaded', 'backoff', t.backoffCause, now);
       if (wasOffloaded) this.revertedHook(bridgeId, 'backoff', countersBefore);
       return;
     }
@@ -580,7 +583,8 @@ export class OffloadEngine {
       this.setState(t, 'offloaded', null, 'all checks pass; the switch forwards the RTP of both legs', now);
     } else {
       const reason = decision.offload ? null : decision.reason;
-      const detail = decision.offload ? 'all checks pass' : decision.detail;
+      let detail = decision.offload ? 'all checks pass' : decision.detail;
+      if (reason === 'backoff' && t.backoffCause) detail = `${t.backoffCause}; ${detail}`;
       if (wasOffloaded) {
         this.counters.reverts++;
         this.log.info('reverted', { bridgeId, reason, detail });
@@ -645,6 +649,7 @@ export class OffloadEngine {
         egressStrikes: 0,
         reportsAtOffload: new Map(),
         backoffUntil: null,
+        backoffCause: null,
         legs: new Map(),
         techRechecks: 0,
         confirmed: new Map(),
@@ -917,7 +922,7 @@ export class OffloadEngine {
   private giveBack(bridgeId: string, t: Tracked, detail: string, now: number): void {
     this.log.warn('media astray, reverting with back-off', { bridgeId, detail });
     t.backoffUntil = now + this.cfg.backoffMs;
-    t.detail = detail;
+    t.backoffCause = detail;
     this.schedule(bridgeId);
   }
 }

@@ -431,3 +431,85 @@ describe('switch counters', () => {
     expect(s.engine.statusOf('B')?.detail).toContain('all checks pass');
   });
 });
+
+describe('delivery confirmation', () => {
+  const report = (ssrc: number, seq: number) => [
+    { sourceSsrc: ssrc, fractionLost: 0, cumulativeLost: 0, highestSequence: seq },
+  ];
+
+  async function offloadedWithReports(s: ReturnType<typeof setup>): Promise<void> {
+    await bridge(s);
+    // Before the offload, bob reports receiving alice's stream (SSRC 7) and alice bob's (SSRC 8).
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.2',
+      from: v4('198.51.100.11', 5001),
+      reports: report(7, 1000),
+    });
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.1',
+      from: v4('198.51.100.10', 4001),
+      reports: report(8, 2000),
+    });
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+  }
+
+  it('reverts with back-off when the far side keeps reporting but receives nothing the switch forwarded', async () => {
+    const s = setup({ deliveryGraceMs: 10_000 });
+    await offloadedWithReports(s);
+    s.clock.advance(12_000);
+    for (const v of s.port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 500;
+    // Fresh reports from bob: alice's stream has not advanced since the offload.
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.2',
+      from: v4('198.51.100.11', 5001),
+      reports: report(7, 1000),
+    });
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.1',
+      from: v4('198.51.100.10', 4001),
+      reports: report(8, 2500),
+    });
+    await s.engine.audit();
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'not-offloaded', reason: 'backoff' });
+    expect(s.engine.statusOf('B')?.detail).toContain('reports no new RTP');
+  });
+
+  it('keeps the offload while reports advance, and says nothing about silence', async () => {
+    const s = setup({ deliveryGraceMs: 10_000 });
+    await offloadedWithReports(s);
+    s.clock.advance(12_000);
+    // Silence: nothing forwarded, reports frozen: no conclusion.
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.2',
+      from: v4('198.51.100.11', 5001),
+      reports: report(7, 1000),
+    });
+    await s.engine.audit();
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    // Media flowing and reported: fine.
+    for (const v of s.port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 500;
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.2',
+      from: v4('198.51.100.11', 5001),
+      reports: report(7, 1500),
+    });
+    s.source.emit({
+      kind: 'rtcp-received',
+      channelId: '1.1',
+      from: v4('198.51.100.10', 4001),
+      reports: report(8, 2500),
+    });
+    await s.engine.audit();
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+  });
+});
