@@ -41,7 +41,14 @@ export async function stopProcess(pid: number, comm: string, graceMs = 3000): Pr
   while (isOurProcess(pid, comm)) await sleep(10);
 }
 
-/** Synchronous variant for exit handlers, where no promise will run. */
+/**
+ * Synchronous variant for exit handlers, where no promise will run: SIGKILL, then wait (up
+ * to 2 s) until the process is gone, so that what follows (deleting its namespace and run
+ * directory) does not race with it.
+ */
 export function killNow(pid: number, comm: string): void {
-  if (isOurProcess(pid, comm)) process.kill(pid, 'SIGKILL');
+  if (!isOurProcess(pid, comm)) return;
+  process.kill(pid, 'SIGKILL');
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 200 && isOurProcess(pid, comm); i++) Atomics.wait(nap, 0, 0, 10);
 }
