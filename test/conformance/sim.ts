@@ -4,6 +4,12 @@ import { RecordingSession, type PbxAccess } from '../../src/lab/recorder/session
 
 export const SECRET = 'conformance-secret';
 
+/** Where phone `n` listens: 127.0.0.1 and a port of its own (the recording used .10–.16:20000). */
+export const phone = (n: number): { address: string; port: number } => ({
+  address: '127.0.0.1',
+  port: 42000 + 2 * n,
+});
+
 /** The simulator configured like the recorded Asterisk (see the fixtures' README). */
 export async function startSim(): Promise<{ pbx: SimulatedPbx; access: PbxAccess }> {
   const pbx = await SimulatedPbx.start({
@@ -15,11 +21,14 @@ export async function startSim(): Promise<{ pbx: SimulatedPbx; access: PbxAccess
       users: [{ username: 'recorder', secret: SECRET, read: 'all', write: 'all' }],
     },
     localAddress: { ipv4: '127.0.0.1' },
+    // Each phone has a static address, as the recorded system's `contact =` and
+    // `identify` sections give it (loopback here, compared by shape).
     endpoints: {
-      alice: { extension: '2001', displayName: 'Alice' },
-      bob: { extension: '2002', displayName: 'Bob' },
-      carol: { extension: '2003', displayName: 'Carol' },
-      erin: { extension: '2302', displayName: 'Erin', rtcpMux: true },
+      alice: { extension: '2001', displayName: 'Alice', remote: phone(10) },
+      bob: { extension: '2002', displayName: 'Bob', remote: phone(11) },
+      carol: { extension: '2003', displayName: 'Carol', remote: phone(12) },
+      dave: { extension: '2202', displayName: 'Dave', remote: phone(13), rtpTimeout: 6, rtpTimeoutHold: 20 },
+      erin: { extension: '2302', displayName: 'Erin', remote: phone(14), rtcpMux: true },
     },
   });
   const { host, port } = pbx.amiAddress();

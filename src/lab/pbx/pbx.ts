@@ -50,6 +50,16 @@ export interface RelayStats {
   readonly processCpuMs: { readonly user: number; readonly system: number };
 }
 
+interface PendingAtxfer {
+  readonly transferee: SimChannel;
+  readonly origBridge: SimBridge;
+  readonly consultBridge: SimBridge;
+  readonly targetBridge: SimBridge;
+  readonly one: SimChannel;
+  readonly two: SimChannel;
+  readonly target: SimChannel;
+}
+
 /** 20 ms of G.711 silence: what music on hold sounds like here. */
 const MOH_FRAME = { ulaw: Buffer.alloc(160, 0xff), alaw: Buffer.alloc(160, 0xd5) } as const;
 const TICK_MS = 20;
@@ -81,6 +91,8 @@ export class SimulatedPbx implements PbxCore, CallOps {
   private callSeq = 0;
   private processed = 0;
   private localOptimizations = 0;
+  /** AMI Atxfers waiting for their transferer to hang up, by transferer. */
+  private readonly atxfers = new Map<SimChannel, PendingAtxfer>();
   private totalPackets = 0;
   /** rxPackets of channels already gone. */
   private receivedByGone = 0;
@@ -168,6 +180,10 @@ export class SimulatedPbx implements PbxCore, CallOps {
     return this.o.endpoints.get(name) ?? null;
   }
 
+  sipBindAddress(): string {
+    return this.o.localAddress.ipv4;
+  }
+
   startupTime(): Date {
     return this.startedAt;
   }
@@ -198,6 +214,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
 
   hangupChannel(channel: SimChannel, cause: number, techCause = 0): void {
     if (channel.hungUp) return;
+    if (this.completeAtxfer(channel)) return;
     const bridge = channel.bridge;
     if (bridge) this.leaveBridge(bridge, channel);
     this.finishChannel(channel, cause, techCause);
@@ -244,24 +261,245 @@ export class SimulatedPbx implements PbxCore, CallOps {
     return 'Success';
   }
 
-  attendedTransferByExten(transferer: SimChannel, exten: string, _context: string): boolean {
+  attendedTransferByExten(transferer: SimChannel, exten: string, context: string): boolean {
     const target = this.endpointByExten(exten);
     const call = transferer.bridge ? this.callByBridge.get(transferer.bridge) : undefined;
-    if (!target?.remote || !call || call.ended) return false;
-    const remote = transferer.rtp.sdpRemote;
-    void (async () => {
-      const consult = await this.placeCall({
-        caller: {
-          endpoint: transferer.endpoint.name,
-          remote: { address: remote.address, port: remote.port + 2 },
-        },
-        callee: { endpoint: target.name, remote: target.remote! },
-        codec: transferer.rtp.codec as Codec,
-      });
-      const leg: LegName = call.callerChannel === transferer ? 'caller' : 'callee';
-      this.attendedTransfer({ call, transferer: leg }, { call: consult, transferer: 'caller' });
-    })().catch(() => undefined);
+    if (!target?.remote || !call || call.ended || this.atxfers.has(transferer)) return false;
+    this.startAtxfer(call, transferer, target, context, exten).catch(() => undefined);
     return true;
+  }
+
+  /**
+   * AMI Atxfer (main/bridge_basic.c attended transfer state machine), as recorded: Hold on
+   * the transferer (no MusicClass), music on hold to the transferee, a Local/<exten>@<context>
+   * pair whose `;1` half joins the transferer in a new bridge while `;2` dials the target
+   * into a third bridge. The transfer completes when the transferer hangs up
+   * (`completeAtxfer`). Local halves carry no media here, so the consultation is silent.
+   */
+  private async startAtxfer(
+    call: SimCall,
+    transferer: SimChannel,
+    target: ResolvedEndpoint,
+    context: string,
+    exten: string,
+  ): Promise<void> {
+    const transferee = call.channel(call.callerChannel === transferer ? 'callee' : 'caller');
+    const origBridge = call.bridge;
+    call.ended = true;
+    this.callByBridge.delete(origBridge);
+    this.emit(ev.hold(transferer, null));
+    transferee.hearingMoh = true;
+    this.emit(ev.mohStart(transferee, transferee.endpoint.mohSuggest));
+    for (const c of origBridge.channels) if (c.leg) c.leg.forward = 'none';
+    const [one, two] = this.newLocalPair(context, exten, transferer.linkedid);
+    this.emit(ev.newchannel(one));
+    this.emit(ev.newchannel(two));
+    const consultBridge = this.newBridge();
+    two.callerNum = transferer.callerNum;
+    two.callerName = transferer.callerName;
+    this.emit(ev.newCallerid(two));
+    this.emit(ev.localBridge(one, two, context, exten));
+    one.connectedNum = transferer.callerNum;
+    one.connectedName = transferer.callerName;
+    this.emit(ev.newConnectedLine(one));
+    this.enterBridge(consultBridge, one, null);
+    const remote = target.remote;
+    if (!remote) throw new PbxError('PBX_UNKNOWN_ENDPOINT', `${target.name} has no address`);
+    const codec = transferer.rtp.codec as Codec;
+    const callee = await this.newChannel(target, { endpoint: target.name, remote }, codec, {
+      context,
+      exten: 's',
+      appl: 'AppDial',
+      data: '(Outgoing Line)',
+    });
+    callee.linkedid = transferer.linkedid;
+    if (transferer.hungUp || transferee.hungUp || !this.running) {
+      this.dropChannel(callee);
+      return;
+    }
+    this.emit(ev.newchannel(callee));
+    callee.exten = two.exten;
+    callee.connectedNum = two.callerNum;
+    callee.connectedName = two.callerName;
+    this.emit(ev.newConnectedLine(callee));
+    this.leaveBridge(origBridge, transferer);
+    this.enterBridge(consultBridge, transferer, null);
+    transferer.connectedNum = '';
+    transferer.connectedName = '';
+    this.emit(ev.newConnectedLine(transferer));
+    this.emit(ev.dialBegin(two, callee, target.name));
+    callee.state = AST_STATE_RINGING;
+    this.emit(ev.newstate(callee));
+    two.connectedNum = callee.callerNum;
+    two.connectedName = callee.callerName;
+    this.emit(ev.newConnectedLine(two));
+    transferer.connectedNum = callee.callerNum;
+    transferer.connectedName = callee.callerName;
+    this.emit(ev.newConnectedLine(transferer));
+    one.state = AST_STATE_RINGING;
+    this.emit(ev.newstate(one));
+    one.callerNum = callee.callerNum;
+    one.callerName = callee.callerName;
+    this.emit(ev.newCallerid(one));
+    this.emit(ev.dialState(null, one, 'RINGING'));
+    this.emit(ev.dialState(two, callee, 'RINGING'));
+    callee.state = AST_STATE_UP;
+    this.emit(ev.newstate(callee));
+    callee.exten = '';
+    this.emit(ev.dialEnd(two, callee, 'ANSWER'));
+    two.state = AST_STATE_UP;
+    this.emit(ev.newstate(two));
+    two.runsDialplan = true;
+    const targetBridge = this.newBridge();
+    one.state = AST_STATE_UP;
+    this.emit(ev.newstate(one));
+    this.emit(ev.dialEnd(null, one, 'ANSWER'));
+    this.enterBridge(targetBridge, callee, null);
+    this.enterBridge(targetBridge, two, null);
+    this.atxfers.set(transferer, {
+      transferee,
+      origBridge,
+      consultBridge,
+      targetBridge,
+      one,
+      two,
+      target: callee,
+    });
+  }
+
+  /**
+   * The transferer of a pending Atxfer hangs up: the consultation bridge merges into the
+   * transferee's (BridgeMerge), AttendedTransfer reports DestType Bridge with the original
+   * bridge as destination, the transferer is hung up, and a moment later the Local pair
+   * optimises away (LocalOptimizationBegin/End), swapping the transferee in for `;2`.
+   */
+  private completeAtxfer(transferer: SimChannel): boolean {
+    const x = this.atxfers.get(transferer);
+    if (!x) return false;
+    this.atxfers.delete(transferer);
+    if (x.transferee.hungUp || x.target.hungUp || x.origBridge.destroyed) return false;
+    this.emit(ev.bridgeMerge(x.origBridge, x.consultBridge));
+    this.stopMoh(x.transferee);
+    this.leaveBridge(x.consultBridge, x.one);
+    this.enterBridge(x.origBridge, x.one, null);
+    x.transferee.connectedNum = x.one.callerNum;
+    x.transferee.connectedName = x.one.callerName;
+    this.emit(ev.newConnectedLine(x.transferee));
+    x.one.connectedNum = x.transferee.callerNum;
+    x.one.connectedName = x.transferee.callerName;
+    this.emit(ev.newConnectedLine(x.one));
+    this.leaveBridge(x.consultBridge, transferer);
+    this.emit(
+      ev.attendedTransfer({
+        result: 'Success',
+        origTransferer: transferer,
+        origBridge: x.origBridge,
+        secondTransferer: transferer,
+        secondBridge: x.consultBridge,
+        destBridge: x.origBridge,
+        isExternal: false,
+        transferee: x.transferee,
+        target: x.one,
+      }),
+    );
+    this.destroyBridge(x.consultBridge);
+    x.target.connectedNum = x.transferee.callerNum;
+    x.target.connectedName = x.transferee.callerName;
+    this.emit(ev.newConnectedLine(x.target));
+    this.finishChannel(transferer, 16, 0);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (x.transferee.hungUp || x.target.hungUp || !this.running) return;
+      this.optimizeLocalPair(x.one, x.two, x.transferee, x.origBridge, x.targetBridge, x.target);
+    }, this.o.localOptimizeDelayMs);
+    this.timers.add(t);
+    return true;
+  }
+
+  /**
+   * Local optimisation (main/core_local.c) after an Atxfer: `source` (the peer of `;1`)
+   * swaps in for `;2` in `;2`'s bridge; `;1`'s bridge is destroyed and the pair hangs up.
+   * Asterisk 22 reports `Success: No` in LocalOptimizationEnd even after the swap.
+   */
+  private optimizeLocalPair(
+    one: SimChannel,
+    two: SimChannel,
+    source: SimChannel,
+    sourceBridge: SimBridge,
+    destBridge: SimBridge,
+    peer: SimChannel,
+  ): void {
+    const optId = String(this.localOptimizations++);
+    this.emit(
+      ev.localOptimization('Begin', one, two, [
+        ...channelBlock(source, 'Source'),
+        ['DestUniqueId', two.uniqueid],
+        ['Id', optId],
+      ]),
+    );
+    this.leaveBridge(sourceBridge, source);
+    this.leaveBridge(destBridge, two);
+    this.enterBridge(destBridge, source, two);
+    this.emit(
+      ev.localOptimization('End', one, two, [
+        ['Success', 'No'],
+        ['Id', optId],
+      ]),
+    );
+    this.leaveBridge(sourceBridge, one);
+    this.destroyBridge(sourceBridge);
+    this.emit(ev.hangupRequest(two, 16));
+    this.finishChannel(one, 16, 0);
+    this.finishChannel(two, 16, 0);
+    const call = new SimCall(
+      `call-${++this.callSeq}`,
+      destBridge,
+      source,
+      peer,
+      false,
+      this,
+      this.o.localAddress,
+    );
+    this.callByBridge.set(destBridge, call);
+    this.scheduleReconfigure(destBridge, this.o.nativeSwitchDelayMs);
+  }
+
+  private newBridge(): SimBridge {
+    const bridge = new SimBridge(randomUUID(), Date.now());
+    this.bridgeMap.set(bridge.uniqueid, bridge);
+    this.emit(ev.bridgeCreate(bridge));
+    return bridge;
+  }
+
+  /**
+   * A Local/<exten>@<context> pair (main/core_local.c): `;1` starts Down at the
+   * extension, `;2` starts Ring and runs the dialplan there. No RTP, so no glue.
+   */
+  private newLocalPair(context: string, exten: string, linkedid: string): [SimChannel, SimChannel] {
+    const id = (this.channelSeq++).toString(16).padStart(8, '0');
+    const half = (n: 1 | 2): SimChannel => {
+      const ep = this.o.endpoints.values().next().value;
+      if (!ep) throw new PbxError('PBX_UNKNOWN_ENDPOINT', 'no endpoint configured');
+      const c = new SimChannel(
+        `Local/${exten}@${context}-${id};${n}`,
+        this.newUniqueid(),
+        linkedid,
+        { ...ep, name: 'local', extension: '', displayName: '' },
+        null,
+        '',
+        Date.now(),
+        { context, exten, appl: n === 1 ? 'AppDial' : 'Dial', data: n === 1 ? '(Outgoing Line)' : '' },
+      );
+      this.byName.set(c.name.toLowerCase(), c);
+      this.byUniqueid.set(c.uniqueid, c);
+      return c;
+    };
+    const one = half(1);
+    const two = half(2);
+    one.localPartner = two;
+    two.localPartner = one;
+    two.state = AST_STATE_RING;
+    return [one, two];
   }
 
   private endpointByExten(exten: string): ResolvedEndpoint | null {
@@ -290,9 +528,11 @@ export class SimulatedPbx implements PbxCore, CallOps {
     caller.state = AST_STATE_RING;
     let callee: SimChannel;
     try {
+      // A dialled channel starts at `s` (Newchannel) until app_dial copies the caller's
+      // extension onto it.
       callee = await this.newChannel(calleeEp, spec.callee, codec, {
         context: callerEp.context,
-        exten: calleeEp.extension,
+        exten: 's',
         appl: 'AppDial',
         data: '(Outgoing Line)',
       });
@@ -373,7 +613,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     this.leaveBridge(outer.bridge, one);
     this.emit(
       ev.localOptimization('End', one, two, [
-        ['Success', 'Yes'],
+        ['Success', 'No'],
         ['Id', optId],
       ]),
     );
@@ -404,7 +644,13 @@ export class SimulatedPbx implements PbxCore, CallOps {
     return `${prefix}${Math.floor(Date.now() / 1000)}.${this.uniqueSeq++}`;
   }
 
-  /** Dial of an existing channel (caller side) to a fresh callee, answered and bridged. */
+  /**
+   * Dial of an existing channel (caller side) to a fresh callee, answered and bridged, in
+   * the order app_dial and the basic bridge publish it: the callee's connected line, then
+   * DialBegin, the caller's connected line, Ringing, DialState, Up, DialEnd (the callee's
+   * extension is empty by then), the caller's Up, BridgeCreate, and the answering callee
+   * entering first (BridgeNumChannels 1), the caller second.
+   */
   private connect(
     caller: SimChannel,
     callee: SimChannel,
@@ -413,24 +659,32 @@ export class SimulatedPbx implements PbxCore, CallOps {
     alreadyDialled = false,
   ): SimCall {
     if (!alreadyDialled) {
+      callee.context = caller.context;
+      callee.exten = caller.exten;
+      callee.connectedNum = caller.callerNum;
+      callee.connectedName = caller.callerName;
+      this.emit(ev.newConnectedLine(callee));
       this.emit(ev.dialBegin(caller, callee, dialString));
+      caller.connectedNum = callee.callerNum;
+      caller.connectedName = callee.callerName;
+      this.emit(ev.newConnectedLine(caller));
       callee.state = AST_STATE_RINGING;
       this.emit(ev.newstate(callee));
+      this.emit(ev.dialState(caller, callee, 'RINGING'));
     }
     callee.state = AST_STATE_UP;
     callee.connectedNum = caller.callerNum;
     callee.connectedName = caller.callerName;
     this.emit(ev.newstate(callee));
+    if (callee.leg) callee.exten = '';
     this.emit(ev.dialEnd(caller, callee, 'ANSWER'));
+    caller.connectedNum = callee.callerNum;
+    caller.connectedName = callee.callerName;
     if (caller.state !== AST_STATE_UP) {
       caller.state = AST_STATE_UP;
-      caller.connectedNum = callee.callerNum;
-      caller.connectedName = callee.callerName;
       this.emit(ev.newstate(caller));
-    } else {
-      caller.connectedNum = callee.callerNum;
-      caller.connectedName = callee.callerName;
     }
+    caller.runsDialplan = true;
     const bridge = new SimBridge(randomUUID(), Date.now());
     this.bridgeMap.set(bridge.uniqueid, bridge);
     this.emit(ev.bridgeCreate(bridge));
@@ -444,8 +698,8 @@ export class SimulatedPbx implements PbxCore, CallOps {
       this.o.localAddress,
     );
     this.callByBridge.set(bridge, call);
-    this.enterBridge(bridge, caller, null);
     this.enterBridge(bridge, callee, null);
+    this.enterBridge(bridge, caller, null);
     this.scheduleReconfigure(bridge, this.o.nativeSwitchDelayMs);
     return call;
   }
@@ -580,9 +834,12 @@ export class SimulatedPbx implements PbxCore, CallOps {
 
   // ---- CallOps -----------------------------------------------------------------------
 
+  /** The phone of `leg` sends BYE: chan_pjsip queues the hangup (HangupRequest) first. */
   hangupCall(call: SimCall, leg: LegName, cause: number, techCause: number): void {
     if (call.ended) return;
-    this.hangupChannel(call.channel(leg), cause, techCause);
+    const c = call.channel(leg);
+    this.emit(ev.hangupRequest(c, cause));
+    this.hangupChannel(c, cause, techCause);
   }
 
   holdCall(call: SimCall, leg: LegName): void {
@@ -593,7 +850,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     holder.remoteHold = true;
     // res_pjsip_sdp_rtp: sendonly/inactive → ast_queue_hold + ast_rtp_instance_stop.
     holder.rtp.stop();
-    this.emit(ev.hold(holder, holder.endpoint.mohSuggest));
+    this.emit(ev.hold(holder, holder.endpoint.mohSuggest || null));
     held.hearingMoh = true;
     this.emit(ev.mohStart(held, held.endpoint.mohSuggest));
     this.reconfigure(call.bridge, true);
@@ -642,7 +899,10 @@ export class SimulatedPbx implements PbxCore, CallOps {
     const transferee = call.channel(transfererLeg === 'caller' ? 'callee' : 'caller');
     const bridge = call.bridge;
     const targetEp = this.requireEndpoint(target.endpoint);
-    // ast_bridge_transfer_blind publishes while both are still in the bridge.
+    // ast_bridge_transfer_blind takes the transferer off hold first (Unhold, even when it
+    // was not held, as recorded for AMI BlindTransfer), then publishes while both are
+    // still in the bridge.
+    if (isExternal) this.emit(ev.unhold(transferer));
     this.emit(ev.blindTransfer('Success', transferer, transferee, bridge, isExternal, context, exten));
     call.ended = true;
     if (transferee.hearingMoh) this.stopMoh(transferee);
@@ -656,7 +916,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
     transferee.data = `${this.techPrefix()}/${targetEp.name},,`;
     const callee = await this.newChannel(targetEp, target, transferee.rtp.codec as Codec, {
       context,
-      exten,
+      exten: 's',
       appl: 'AppDial',
       data: '(Outgoing Line)',
     });
@@ -839,6 +1099,7 @@ export class SimulatedPbx implements PbxCore, CallOps {
   private finishChannel(c: SimChannel, cause: number, techCause: number): void {
     if (c.hungUp) return;
     c.hearingMoh = false;
+    if (c.runsDialplan) this.emit(ev.softHangupRequest(c, cause));
     this.emit(ev.hangup(c, cause, techCause));
     this.dropChannel(c);
     // core_local.c: one half going away takes the other (and its bridge) with it.
@@ -892,7 +1153,11 @@ export class SimulatedPbx implements PbxCore, CallOps {
       c.leg.tick(now, c.endpoint.rtpKeepalive * 1000);
       // res_pjsip_sdp_rtp rtp_check_timeout: Up, not direct media, nothing received.
       const timeout = c.remoteHold ? c.endpoint.rtpTimeoutHold : c.endpoint.rtpTimeout;
-      if (timeout > 0 && c.isUp && now - c.leg.lastRxMs >= timeout * 1000) this.hangupChannel(c, 44);
+      if (timeout > 0 && c.isUp && now - c.leg.lastRxMs >= timeout * 1000) {
+        // ast_softhangup(chan, AST_SOFTHANGUP_DEV) publishes the flag as the cause.
+        this.emit(ev.softHangupRequest(c, 1));
+        this.hangupChannel(c, 44);
+      }
     }
   }
 

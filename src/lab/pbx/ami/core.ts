@@ -14,6 +14,8 @@ export interface PbxCore {
   bridges(): readonly SimBridge[];
   findBridge(uniqueid: string): SimBridge | null;
   endpoint(name: string): ResolvedEndpoint | null;
+  /** The SIP transport's bind address (TransportDetail `Bind`, without the port). */
+  sipBindAddress(): string;
   startupTime(): Date;
   reloadTime(): Date;
   processedCalls(): number;

@@ -24,11 +24,29 @@ const call = (name: string, fields: AmiField[]): ManagerEvent => ({
 export const newchannel = (c: SimChannel): ManagerEvent => call('Newchannel', channelBlock(c));
 export const newstate = (c: SimChannel): ManagerEvent => call('Newstate', channelBlock(c));
 
-/** DialBegin/DialEnd (main/manager_channels.c): caller block, then `Dest`-prefixed callee. */
-export const dialBegin = (caller: SimChannel, callee: SimChannel, dialString: string): ManagerEvent =>
-  call('DialBegin', [...channelBlock(caller), ...channelBlock(callee, 'Dest'), ['DialString', dialString]]);
-export const dialEnd = (caller: SimChannel, callee: SimChannel, status: string): ManagerEvent =>
-  call('DialEnd', [...channelBlock(caller), ...channelBlock(callee, 'Dest'), ['DialStatus', status]]);
+/**
+ * NewConnectedLine and NewCallerid (main/manager_channels.c channel_new_connected_line,
+ * channel_new_callerid): the channel block after the party information changed.
+ */
+export const newConnectedLine = (c: SimChannel): ManagerEvent => call('NewConnectedLine', channelBlock(c));
+export const newCallerid = (c: SimChannel): ManagerEvent =>
+  call('NewCallerid', [...channelBlock(c), ['CID-CallingPres', '0 (Presentation Allowed, Not Screened)']]);
+
+/**
+ * DialBegin/DialState/DialEnd (main/manager_channels.c channel_dial_cb): caller block, then
+ * `Dest`-prefixed callee. A dial without a calling channel (the bridge dialling the
+ * Local/ half of an AMI Atxfer) has no caller block.
+ */
+const dialFields = (caller: SimChannel | null, callee: SimChannel): AmiField[] => [
+  ...(caller ? channelBlock(caller) : []),
+  ...channelBlock(callee, 'Dest'),
+];
+export const dialBegin = (caller: SimChannel | null, callee: SimChannel, dialString: string): ManagerEvent =>
+  call('DialBegin', [...dialFields(caller, callee), ['DialString', dialString]]);
+export const dialState = (caller: SimChannel | null, callee: SimChannel, status: string): ManagerEvent =>
+  call('DialState', [...dialFields(caller, callee), ['DialStatus', status]]);
+export const dialEnd = (caller: SimChannel | null, callee: SimChannel, status: string): ManagerEvent =>
+  call('DialEnd', [...dialFields(caller, callee), ['DialStatus', status]]);
 
 export const bridgeCreate = (b: SimBridge): ManagerEvent => call('BridgeCreate', bridgeBlock(b));
 export const bridgeDestroy = (b: SimBridge): ManagerEvent => call('BridgeDestroy', bridgeBlock(b));
@@ -54,6 +72,18 @@ export const CAUSE_TEXT: Readonly<Record<number, string>> = {
   44: 'Requested channel not available',
 };
 
+/**
+ * HangupRequest (ast_queue_hangup_with_cause: the phone sent BYE) and SoftHangupRequest
+ * (ast_softhangup): channel_hangup_request_cb. `Cause` is the hangup cause for the first;
+ * for a soft hangup it is whatever the publisher put in the blob: the AST_SOFTHANGUP_*
+ * flag for ast_softhangup (rtp_check_timeout: AST_SOFTHANGUP_DEV = 1), the hangup cause
+ * when the dialplan ends after a bridge.
+ */
+export const hangupRequest = (c: SimChannel, cause: number): ManagerEvent =>
+  call('HangupRequest', [...channelBlock(c), ['Cause', String(cause)]]);
+export const softHangupRequest = (c: SimChannel, cause: number): ManagerEvent =>
+  call('SoftHangupRequest', [...channelBlock(c), ['Cause', String(cause)]]);
+
 /** Hangup: `TechCause` only when non-zero (20.17/22.7+). */
 export function hangup(c: SimChannel, cause: number, techCause = 0): ManagerEvent {
   const fields: AmiField[] = [
@@ -65,8 +95,13 @@ export function hangup(c: SimChannel, cause: number, techCause = 0): ManagerEven
   return call('Hangup', fields);
 }
 
-export const hold = (c: SimChannel, musicClass: string): ManagerEvent =>
-  call('Hold', [...channelBlock(c), ['MusicClass', musicClass]]);
+/**
+ * Hold (channel_hold_cb): `MusicClass` only when the hold carried one: a phone's sendonly
+ * re-INVITE suggests the endpoint's moh_suggest, the hold an Atxfer puts on the transferer
+ * suggests none.
+ */
+export const hold = (c: SimChannel, musicClass: string | null): ManagerEvent =>
+  call('Hold', [...channelBlock(c), ...(musicClass ? [['MusicClass', musicClass] as AmiField] : [])]);
 export const unhold = (c: SimChannel): ManagerEvent => call('Unhold', channelBlock(c));
 export const mohStart = (c: SimChannel, cls: string): ManagerEvent =>
   call('MusicOnHoldStart', [...channelBlock(c), ['Class', cls]]);
@@ -115,7 +150,12 @@ export function blindTransfer(
   ]);
 }
 
-/** AttendedTransfer with DestType Bridge (attended_transfer_to_ami). */
+/**
+ * AttendedTransfer with DestType Bridge (main/stasis_bridges.c attended_transfer_to_ami):
+ * the bridge blocks are built with the prefixes `Orig` and `Second`, so their fields read
+ * `OrigBridgeUniqueid`, `SecondBridgeType`, …; transferee and target come before
+ * `IsExternal`, `DestType` and the destination.
+ */
 export function attendedTransfer(o: {
   result: string;
   origTransferer: SimChannel;
@@ -130,14 +170,14 @@ export function attendedTransfer(o: {
   return call('AttendedTransfer', [
     ['Result', o.result],
     ...channelBlock(o.origTransferer, 'OrigTransferer'),
-    ...bridgeBlock(o.origBridge, 'OrigBridge'),
+    ...bridgeBlock(o.origBridge, 'Orig'),
     ...channelBlock(o.secondTransferer, 'SecondTransferer'),
-    ...bridgeBlock(o.secondBridge, 'SecondBridge'),
-    ['DestType', 'Bridge'],
-    ['DestBridgeUniqueid', o.destBridge.uniqueid],
-    ['IsExternal', o.isExternal ? 'Yes' : 'No'],
+    ...bridgeBlock(o.secondBridge, 'Second'),
     ...channelBlock(o.transferee, 'Transferee'),
     ...channelBlock(o.target, 'TransferTarget'),
+    ['IsExternal', o.isExternal ? 'Yes' : 'No'],
+    ['DestType', 'Bridge'],
+    ['DestBridgeUniqueid', o.destBridge.uniqueid],
   ]);
 }
 
@@ -151,6 +191,16 @@ export const localOptimization = (
     ...channelBlock(one, 'LocalOne'),
     ...channelBlock(two, 'LocalTwo'),
     ...extra,
+  ]);
+
+/** LocalBridge (main/core_local.c local_message_to_ami): both halves, then the dialplan target. */
+export const localBridge = (one: SimChannel, two: SimChannel, context: string, exten: string): ManagerEvent =>
+  call('LocalBridge', [
+    ...channelBlock(one, 'LocalOne'),
+    ...channelBlock(two, 'LocalTwo'),
+    ['Context', context],
+    ['Exten', exten],
+    ['LocalOptimization', 'Yes'],
   ]);
 
 export const fullyBooted = (uptimeSec: number, lastReloadSec: number): ManagerEvent => ({

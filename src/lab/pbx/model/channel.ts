@@ -51,6 +51,12 @@ export class SimChannel {
   hungUp = false;
   /** Set while the call was re-INVITEd to direct media. */
   directMedia = false;
+  /**
+   * The channel runs dialplan (it called Dial, or a blind transfer sent it to an
+   * extension): when its bridge ends, the PBX thread ends the dialplan with a soft hangup,
+   * so a SoftHangupRequest precedes its Hangup. Dialled channels are hung up directly.
+   */
+  runsDialplan = false;
   /** The other half of a Local channel pair: hanging up one hangs up the other. */
   localPartner: SimChannel | null = null;
 

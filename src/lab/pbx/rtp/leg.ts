@@ -64,7 +64,11 @@ export interface RtpLegOptions {
   readonly hooks: RtpLegHooks;
 }
 
-/** Packets a new source must send in sequence before strict RTP switches to it. */
+/**
+ * rtp.conf `probation` (default 4): packets from a source other than the expected one are
+ * dropped until a run of this many in sequence; measured on 22.11 (datapath.json
+ * `dest.learning-drop`), the first 4 are dropped and the 5th is the first forwarded.
+ */
 const STRICT_RTP_PROBATION = 4;
 
 const rand32 = (): number => Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
@@ -109,7 +113,8 @@ export class RtpLeg {
   private ownSeq = rand32() & 0xffff;
   private ownTs = rand32();
   private lastTxTs = 0;
-  private markPending = true;
+  /** The next packet written to this leg carries the marker bit. */
+  markPending = true;
   private srTxCountAtLastReport = 0;
   private nextRtcpAtMs: number;
   private probation: { address: string; port: number; seq: number; count: number } | null = null;
@@ -182,12 +187,18 @@ export class RtpLeg {
     const now = this.o.now();
     this.lastRxMs = now;
     const address = canonicalAddress(r.address);
-    if (!this.learned) {
-      this.remote = { address, port: r.port };
-      this.learned = true;
-    } else if (!sameHostPort(this.remote, address, r.port)) {
-      // res_rtp_asterisk strict RTP: a new source is taken only after a run of sequential
-      // packets from it; meanwhile its packets are dropped.
+    // res_rtp_asterisk strict RTP: the expected source is the learned one, or before any
+    // packet the SDP address; it is taken at once. Any other source is taken only after a
+    // run of sequential packets from it, which are dropped meanwhile; with rtp_symmetric
+    // the remote (CHANNEL(rtp,dest)) then follows it.
+    const expected = this.learned ? this.remote : this.sdpRemote;
+    if (expected !== null && sameHostPort(expected, address, r.port)) {
+      if (!this.learned) {
+        this.remote = { address, port: r.port };
+        this.learned = true;
+        this.probation = null;
+      }
+    } else {
       const seq = rtpSequence(b);
       const p = this.probation;
       if (p && p.address === address && p.port === r.port && ((p.seq + 1) & 0xffff) === seq) {
@@ -196,12 +207,16 @@ export class RtpLeg {
       } else {
         this.probation = { address, port: r.port, seq, count: 1 };
       }
-      if (this.probation!.count < STRICT_RTP_PROBATION) {
+      if (this.probation!.count <= STRICT_RTP_PROBATION) {
         this.droppedStrict++;
         return;
       }
       this.probation = null;
       this.remote = { address, port: r.port };
+      this.learned = true;
+      // The first packet relayed from a newly learned source carries the marker bit
+      // (datapath.json relay.marker); packets towards the moved remote get none.
+      if (this.peer) this.peer.markPending = true;
     }
     this.rxPackets++;
     this.rx.update(rtpSequence(b), rtpSsrc(b), rtpTimestamp(b), now);
@@ -244,9 +259,10 @@ export class RtpLeg {
       second |= MARKER_BIT;
     }
     b[1] = second;
-    // On marked packets the instance adopts the forwarded SSRC for its own reports.
+    // On marked packets the instance adopts the forwarded SSRC for its own reports. Its
+    // own last timestamp is left alone (bridge_p2p_rtp_write does not touch lastts), so an
+    // SR sent while relaying reports SentRTP 0 (datapath.json rtcp.sentrtp).
     if (second & MARKER_BIT) this.txSsrc = rtpSsrc(b);
-    this.lastTxTs = rtpTimestamp(b);
     this.send(b, remote);
     return true;
   }

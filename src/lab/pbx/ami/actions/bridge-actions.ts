@@ -34,7 +34,7 @@ export const bridgeActions: readonly ActionDef[] = [
       }
       const b = core.findBridge(id);
       if (!b) {
-        session.send(error(msg, 'Bridge not found'));
+        session.send(error(msg, 'Specified BridgeUniqueid not found'));
         return;
       }
       session.send(listAck(msg, 'Bridge channel listing will follow'));

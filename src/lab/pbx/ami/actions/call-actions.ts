@@ -7,7 +7,8 @@ import type { ActionDef } from './table.js';
 export const callActions: readonly ActionDef[] = [
   {
     name: 'MixMonitor',
-    authority: EventClass.system | EventClass.call,
+    // app_mixmonitor registers MixMonitor with EVENT_FLAG_SYSTEM only (ListCommands: system,all).
+    authority: EventClass.system,
     synopsis:
       'Record a call and mix the audio during the recording.  Use of StopMixMonitor is required to guarantee the audio file is available for processing during dialplan execution.',
     run: ({ session, msg, core }) => {
@@ -22,7 +23,7 @@ export const callActions: readonly ActionDef[] = [
   {
     name: 'StopMixMonitor',
     authority: EventClass.system | EventClass.call,
-    synopsis: 'Stop a mixmonitor.',
+    synopsis: "Stop recording a call through MixMonitor, and free the recording's file handle.",
     run: ({ session, msg, core }) => {
       const name = getHeader(msg, 'Channel');
       if (name === '') return session.send(error(msg, 'No channel specified'));

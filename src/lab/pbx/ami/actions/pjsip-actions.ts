@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ResolvedEndpoint } from '../../options.js';
 import type { PbxCore } from '../core.js';
 import { getHeader, type AmiField, type AmiMessage } from '../message.js';
@@ -7,102 +8,268 @@ import type { ActionDef } from './table.js';
 
 const bool = (b: boolean): string => (b ? 'true' : 'false');
 
+/** The recorded system's one transport (pjsip.conf `[transport-udp]`, UDP on port 5060). */
+const TRANSPORT = 'transport-udp';
+const SIP_PORT = 5060;
+
 /**
  * The endpoint's sorcery fields as ast_sip_sorcery_object_to_ami prints them: names
  * camel-cased (`rtp_timeout` → `RtpTimeout`), booleans `true`/`false`, tos_audio as the
- * TOS byte, allow as `(ulaw|alaw)`; registration order of res_pjsip/pjsip_configuration.c.
+ * TOS byte, allow as `(ulaw|alaw)`. The order is not the registration order but the one
+ * Asterisk 22 prints (the object's field container), taken from the recorded transcript
+ * (test/fixtures/asterisk-22/ami-session.jsonl); values the lab does not model are the
+ * recorded system's (pjsip.conf template of the fixtures' README). `ActiveChannels` is a
+ * count.
  */
-export function endpointDetailFields(e: ResolvedEndpoint, activeChannels: readonly string[]): AmiField[] {
+export function endpointDetailFields(e: ResolvedEndpoint, activeChannels: number): AmiField[] {
   return [
     ['ObjectType', 'endpoint'],
     ['ObjectName', e.name],
-    ['Context', e.context],
-    ['Disallow', ''],
-    ['Allow', `(${e.allow.join('|')})`],
-    ['DtmfMode', e.dtmfMode],
-    ['RtpIpv6', 'false'],
-    ['RtpSymmetric', 'true'],
-    ['IceSupport', bool(e.iceSupport)],
-    ['UsePtime', 'false'],
-    ['ForceRport', 'true'],
-    ['RewriteContact', 'true'],
-    ['Transport', ''],
-    ['OutboundProxy', ''],
-    ['MohSuggest', e.mohSuggest],
-    ['100rel', 'yes'],
-    ['Timers', 'yes'],
-    ['TimersMinSe', '90'],
-    ['TimersSessExpires', '1800'],
-    ['Auth', e.name],
-    ['OutboundAuth', ''],
-    ['Aors', e.name],
-    ['MediaAddress', ''],
-    ['IdentifyBy', 'username,ip'],
-    ['DirectMedia', bool(e.directMedia)],
-    ['DirectMediaMethod', 'invite'],
-    ['ConnectedLineMethod', 'invite'],
-    ['DirectMediaGlareMitigation', 'none'],
-    ['DisableDirectMediaOnNat', 'false'],
-    ['Callerid', `"${e.displayName}" <${e.extension}>`],
-    ['CalleridPrivacy', 'allowed_not_screened'],
-    ['CalleridTag', ''],
-    ['TrustIdInbound', 'false'],
-    ['TrustIdOutbound', 'false'],
-    ['SendPai', 'false'],
-    ['SendRpid', 'false'],
-    ['SendDiversion', 'true'],
-    ['Mailboxes', ''],
-    ['AggregateMwi', 'true'],
-    ['MediaEncryption', e.mediaEncryption],
-    ['MediaEncryptionOptimistic', 'false'],
-    ['UseAvpf', 'false'],
-    ['ForceAvp', 'false'],
-    ['MediaUseReceivedTransport', 'false'],
-    ['OneTouchRecording', 'false'],
-    ['InbandProgress', 'false'],
-    ['CallGroup', ''],
-    ['PickupGroup', ''],
-    ['NamedCallGroup', ''],
-    ['NamedPickupGroup', ''],
+    ['RpidImmediate', 'false'],
+    ['Webrtc', 'no'],
+    ['Ignore183WithoutSdp', 'false'],
+    ['SendAoc', 'false'],
     ['DeviceStateBusyAt', '0'],
+    ['T38UdptlMaxdatagram', '0'],
+    ['CodecPrefsIncomingAnswer', 'prefer:pending, operation:intersect, keep:all, transcode:allow'],
+    ['SecurityNegotiation', 'no'],
+    ['DtlsRekey', '0'],
+    ['RtpPortEnd', '0'],
+    ['NamedPickupGroup', ''],
+    ['DirectMediaMethod', 'invite'],
+    ['SendRpid', 'false'],
+    ['PickupGroup', ''],
+    ['SdpSession', 'Asterisk'],
+    ['DtlsVerify', 'No'],
+    ['MessageContext', ''],
+    ['Tenantid', ''],
+    ['Mailboxes', ''],
+    ['RecordOnFeature', 'automixmon'],
+    ['DtlsPrivateKey', ''],
+    ['DtlsFingerprint', 'SHA-256'],
+    ['OverlapContext', ''],
+    ['OutgoingCallOfferPref', 'remote_merge'],
+    ['RtpPortStart', '0'],
+    ['FromDomain', ''],
+    ['TimersSessExpires', '1800'],
+    ['NamedCallGroup', ''],
+    ['DtlsCipher', ''],
+    ['MediaEncryptionOptimistic', 'false'],
+    ['SuppressQ850ReasonHeaders', 'false'],
+    ['Aors', e.name],
+    ['IdentifyBy', 'username,ip'],
+    ['CalleridPrivacy', 'allowed_not_screened'],
+    ['MwiSubscribeReplacesUnsolicited', 'no'],
+    ['CosAudio', '0'],
+    ['FollowEarlyMediaFork', 'true'],
+    ['Context', e.context],
+    ['RtpSymmetric', 'true'],
+    ['Transport', TRANSPORT],
+    ['MohSuggest', e.mohSuggest],
     ['T38Udptl', 'false'],
-    ['T38UdptlEc', 'none'],
     ['FaxDetect', 'false'],
-    ['T38UdptlNat', 'false'],
+    ['T38BindUdptlToMediaAddress', 'false'],
+    ['TosVideo', '0'],
+    ['SrtpTag32', 'false'],
+    ['ReferBlindProgress', 'true'],
+    ['MaxAudioStreams', '1'],
+    ['Bundle', 'false'],
+    ['UseAvpf', 'false'],
+    ['CallGroup', ''],
+    ['SendConnectedLine', 'yes'],
+    ['FaxDetectTimeout', '0'],
+    ['SdpOwner', '-'],
+    ['ForceRport', 'true'],
+    ['CalleridTag', ''],
+    ['RtpTimeoutHold', String(e.rtpTimeoutHold)],
+    ['SuppressMohOnSendonly', 'false'],
+    ['UsePtime', 'false'],
+    ['MediaAddress', ''],
+    ['VoicemailExtension', ''],
+    ['RtpTimeout', String(e.rtpTimeout)],
+    ['StirShaken', 'no'],
+    ['SetVar', ''],
+    ['ContactAcl', ''],
+    ['PreferredCodecOnly', 'false'],
+    ['GeolocOutgoingCallProfile', ''],
+    ['ForceAvp', 'false'],
+    ['RecordOffFeature', 'automixmon'],
+    ['FromUser', ''],
+    ['SendDiversion', 'true'],
+    ['SendHistoryInfo', 'false'],
     ['T38UdptlIpv6', 'false'],
     ['ToneZone', ''],
     ['Language', ''],
-    ['RecordOnFeature', 'automixmon'],
-    ['RecordOffFeature', 'automixmon'],
-    ['AllowTransfer', 'true'],
-    ['SdpOwner', '-'],
-    ['SdpSession', 'Asterisk'],
-    ['TosAudio', String(e.tosAudio)],
-    ['TosVideo', '0'],
-    ['CosAudio', '0'],
-    ['CosVideo', '0'],
     ['AllowSubscribe', 'true'],
-    ['SubMinExpiry', '0'],
-    ['FromUser', ''],
-    ['FromDomain', ''],
+    ['RtpIpv6', 'false'],
+    ['Callerid', `"${e.displayName}" <${e.extension}>`],
+    ['MohPassthrough', 'false'],
+    ['CosVideo', '0'],
+    ['DtlsAutoGenerateCert', 'No'],
+    ['AsymmetricRtpCodec', 'false'],
+    ['GeolocIncomingCallProfile', ''],
+    ['IceSupport', bool(e.iceSupport)],
+    ['AggregateMwi', 'true'],
+    ['OneTouchRecording', 'false'],
     ['MwiFromUser', ''],
+    ['RedirectMethod', 'user'],
+    ['Accountcode', ''],
+    ['CodecPrefsOutgoingAnswer', 'prefer:pending, operation:intersect, keep:all, transcode:allow'],
+    ['Allow', `(${e.allow.join('|')})`],
+    ['RewriteContact', 'false'],
+    ['UserEqPhone', 'false'],
     ['RtpEngine', 'asterisk'],
-    ['DtlsVerify', 'No'],
-    ['DtlsRekey', '0'],
+    ['FollowRedirectMethods', ''],
+    ['SubscribeContext', ''],
+    ['NotifyEarlyInuseRinging', 'false'],
+    ['IncomingMwiMailbox', ''],
+    ['IncomingCallOfferPref', 'local'],
+    ['AllowUnauthenticatedOptions', 'false'],
+    ['Auth', ''],
+    ['DirectMediaGlareMitigation', 'none'],
+    ['TrustIdInbound', 'false'],
+    ['StirShakenProfile', ''],
+    ['BindRtpToMediaAddress', 'false'],
+    ['DisableDirectMediaOnNat', 'false'],
+    ['MediaEncryption', e.mediaEncryption],
+    ['MediaUseReceivedTransport', 'false'],
+    ['AllowOverlap', 'true'],
+    ['DtmfMode', e.dtmfMode],
+    ['OutboundAuth', ''],
+    ['TosAudio', String(e.tosAudio)],
     ['DtlsCertFile', ''],
-    ['DtlsPrivateKey', ''],
-    ['DtlsCipher', ''],
-    ['DtlsCaFile', ''],
     ['DtlsCaPath', ''],
     ['DtlsSetup', 'active'],
-    ['SrtpTag32', 'false'],
-    ['RtpKeepalive', String(e.rtpKeepalive)],
-    ['RtpTimeout', String(e.rtpTimeout)],
-    ['RtpTimeoutHold', String(e.rtpTimeoutHold)],
+    ['ConnectedLineMethod', 'invite'],
+    ['G726NonStandard', 'false'],
+    ['100rel', 'yes'],
+    ['Timers', 'yes'],
+    ['DirectMedia', bool(e.directMedia)],
+    ['Acl', ''],
+    ['TimersMinSe', '90'],
+    ['TrustIdOutbound', 'false'],
+    ['SubMinExpiry', '0'],
     ['RtcpMux', bool(e.rtcpMux)],
-    ['Webrtc', 'no'],
-    ['DeviceState', activeChannels.length > 0 ? 'In use' : 'Not in use'],
-    ['ActiveChannels', activeChannels.join(',')],
+    ['MaxVideoStreams', '1'],
+    ['AcceptMultipleSdpAnswers', 'false'],
+    ['CodecPrefsIncomingOffer', 'prefer:pending, operation:intersect, keep:all, transcode:allow'],
+    ['CodecPrefsOutgoingOffer', 'prefer:pending, operation:union, keep:all, transcode:allow'],
+    ['TrustConnectedLine', 'yes'],
+    ['SendPai', 'false'],
+    ['RtpKeepalive', String(e.rtpKeepalive)],
+    ['T38UdptlEc', 'none'],
+    ['T38UdptlNat', 'false'],
+    ['AllowTransfer', 'true'],
+    ['DtlsCaFile', ''],
+    ['OutboundProxy', ''],
+    ['InbandProgress', 'false'],
+    ['DeviceState', activeChannels > 0 ? 'In use' : 'Not in use'],
+    ['ActiveChannels', String(activeChannels)],
+  ];
+}
+
+/** TransportDetail of the one UDP transport, as recorded. */
+function transportFields(bind: string): AmiField[] {
+  return [
+    ['ObjectType', 'transport'],
+    ['ObjectName', TRANSPORT],
+    ['ExternalSignalingHostname', ''],
+    ['WebsocketWriteTimeout', '100'],
+    ['Cos', '0'],
+    ['TcpKeepaliveEnable', 'false'],
+    ['Protocol', 'udp'],
+    ['SymmetricTransport', 'false'],
+    ['Domain', ''],
+    ['VerifyServer', 'No'],
+    ['LocalNet', ''],
+    ['Bind', `${bind}:${SIP_PORT}`],
+    ['AllowWildcardCerts', 'No'],
+    ['TcpKeepaliveIntervalTime', '1'],
+    ['AsyncOperations', '1'],
+    ['ExternalMediaAddress', ''],
+    ['Method', 'unspecified'],
+    ['ExternalSignalingAddress', ''],
+    ['RequireClientCert', 'No'],
+    ['TcpKeepaliveIdleTime', '30'],
+    ['Tos', '0'],
+    ['CaListPath', ''],
+    ['Cipher', ''],
+    ['CertFile', ''],
+    ['ExternalSignalingPort', '0'],
+    ['Password', ''],
+    ['AllowReload', 'false'],
+    ['VerifyClient', 'No'],
+    ['TcpKeepaliveProbeCount', '5'],
+    ['PrivKeyFile', ''],
+    ['CaListFile', ''],
+  ];
+}
+
+/** The static contact of an endpoint with a known phone address (`contact = sip:<name>@<address>:5060`). */
+function contactUri(e: ResolvedEndpoint): string | null {
+  if (!e.remote) return null;
+  const host = e.remote.address.includes(':') ? `[${e.remote.address}]` : e.remote.address;
+  return `sip:${e.name}@${host}:${SIP_PORT}`;
+}
+
+function aorFields(e: ResolvedEndpoint, uri: string | null): AmiField[] {
+  return [
+    ['ObjectType', 'aor'],
+    ['ObjectName', e.name],
+    ['MinimumExpiration', '60'],
+    ['DefaultExpiration', '3600'],
+    ['QualifyTimeout', '3.000000'],
+    ['Qualify2xxOnly', 'false'],
+    ['Mailboxes', ''],
+    ['SupportPath', 'false'],
+    ['RemoveUnavailable', 'false'],
+    ['VoicemailExtension', ''],
+    ['MaxContacts', '0'],
+    ['AuthenticateQualify', 'false'],
+    ['Contacts', uri ? `${e.name}/${uri}` : ''],
+    ['MaximumExpiration', '7200'],
+    ['QualifyFrequency', '0'],
+    ['RemoveExisting', 'false'],
+    ['OutboundProxy', ''],
+    ['TotalContacts', uri ? '1' : '0'],
+    ['ContactsRegistered', '0'],
+  ];
+}
+
+/**
+ * ContactStatusDetail of a static contact: never qualified; its id is
+ * `<aor>@@<md5 of the URI>` (res_pjsip/location.c ast_sip_location_create_contact).
+ */
+function contactStatusFields(e: ResolvedEndpoint, uri: string): AmiField[] {
+  return [
+    ['AOR', e.name],
+    ['URI', uri],
+    ['UserAgent', ''],
+    ['RegExpire', '0'],
+    ['Status', 'NonQualified'],
+    ['RoundtripUsec', 'N/A'],
+    ['EndpointName', e.name],
+    ['ID', `${e.name}@@${createHash('md5').update(uri).digest('hex')}`],
+    ['AuthenticateQualify', '0'],
+    ['OutboundProxy', ''],
+    ['Path', ''],
+    ['QualifyFrequency', '0'],
+    ['QualifyTimeout', '3.000'],
+    ['Qualify2xxOnly', '0'],
+  ];
+}
+
+/** IdentifyDetail of `type = identify`, `match = <phone address>` (a host match, /32 or /128). */
+function identifyFields(e: ResolvedEndpoint, address: string): AmiField[] {
+  const mask = address.includes(':') ? 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff' : '255.255.255.255';
+  return [
+    ['ObjectType', 'identify'],
+    ['ObjectName', e.name],
+    ['Match', `${address}/${mask}`],
+    ['MatchRequestUri', ''],
+    ['SrvLookups', 'true'],
+    ['Endpoint', e.name],
+    ['MatchHeader', ''],
   ];
 }
 
@@ -111,6 +278,12 @@ function detail(msg: AmiMessage, event: string, fields: readonly AmiField[]): Am
   return [['Event', event], ...actionIdField(msg), ...fields];
 }
 
+/**
+ * ami_show_endpoint's items, in its order: the endpoint, its transport, each AOR followed
+ * by its contacts' status, then the identify sections; every item but the endpoint and the
+ * contact status ends in `EndpointName`. An endpoint without a known phone address has no
+ * static contact and no identify section.
+ */
 function showEndpoint(core: PbxCore, msg: AmiMessage): AmiField[][] | string {
   let name = getHeader(msg, 'Endpoint');
   // astman_send_error_va messages here end in "\n", which goes out before the CRLF.
@@ -118,30 +291,19 @@ function showEndpoint(core: PbxCore, msg: AmiMessage): AmiField[][] | string {
   if (name.toLowerCase().startsWith('pjsip/')) name = name.slice(6);
   const e = core.endpoint(name);
   if (!e) return `Unable to retrieve endpoint ${name}\n`;
-  const active = core
-    .channels()
-    .filter((c) => c.endpoint.name === e.name)
-    .map((c) => c.name);
-  return [
+  const active = core.channels().filter((c) => c.endpoint.name === e.name).length;
+  const uri = contactUri(e);
+  const owned = (fields: AmiField[]): AmiField[] => [...fields, ['EndpointName', e.name]];
+  const items = [
     detail(msg, 'EndpointDetail', endpointDetailFields(e, active)),
-    detail(msg, 'AorDetail', [
-      ['ObjectType', 'aor'],
-      ['ObjectName', e.name],
-      ['MinimumExpiration', '60'],
-      ['MaximumExpiration', '7200'],
-      ['DefaultExpiration', '3600'],
-      ['QualifyFrequency', '0'],
-      ['AuthenticateQualify', 'false'],
-      ['MaxContacts', '1'],
-      ['RemoveExisting', 'true'],
-      ['Mailboxes', ''],
-      ['OutboundProxy', ''],
-      ['SupportPath', 'false'],
-      ['TotalContacts', '0'],
-      ['ContactsRegistered', '0'],
-      ['EndpointName', e.name],
-    ]),
+    detail(msg, 'TransportDetail', owned(transportFields(core.sipBindAddress()))),
+    detail(msg, 'AorDetail', owned(aorFields(e, uri))),
   ];
+  if (uri && e.remote) {
+    items.push(detail(msg, 'ContactStatusDetail', contactStatusFields(e, uri)));
+    items.push(detail(msg, 'IdentifyDetail', owned(identifyFields(e, e.remote.address))));
+  }
+  return items;
 }
 
 /** PJSIPShowEndpoint (res/res_pjsip/pjsip_configuration.c ami_show_endpoint); pjsip only. */
