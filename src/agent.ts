@@ -153,6 +153,7 @@ export class Agent implements AgentControl {
 
   private async begin(serveControl: boolean): Promise<void> {
     this.nextHop.start();
+    this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
     // Every (re)connection to the switch: learn the ports again, then resync the flows.
     this.conn.on('status', (to) => {
       if (to === 'ready') void this.switchReady();

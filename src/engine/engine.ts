@@ -247,6 +247,16 @@ export class OffloadEngine {
     return bridges;
   }
 
+  /**
+   * The next hop toward an address changed (a neighbour entry got a new MAC, a route moved):
+   * every bridge with a leg toward it is planned again, so rewritten packets go to the new MAC.
+   */
+  nextHopChanged(address: string): void {
+    for (const [id] of this.model.bridges) {
+      if (this.model.membersOf(id).some((ch) => ch.leg?.remote?.address === address)) this.schedule(id);
+    }
+  }
+
   status(): BridgeStatus[] {
     return [...this.model.bridges.keys()]
       .map((id) => this.statusOf(id))

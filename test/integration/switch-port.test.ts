@@ -145,3 +145,40 @@ describe('the emergency revert script', () => {
     });
   });
 });
+
+describe('two agents on one bridge', () => {
+  it('each adopts and cleans up only the flows carrying its own tag', async () => {
+    const { Reconciler } = await import('../../src/switch/reconciler.js');
+    const mine = planPair(
+      'BA',
+      'forward',
+      [
+        leg('k', bed.pbx.ipv4, 10040, bed.far.ipv4[8]!, 4300),
+        leg('l', bed.pbx.ipv4, 10042, bed.far.ipv4[9]!, 5300),
+      ],
+      { ...opts(), cookieTag: 0xa1 },
+    );
+    const theirs = planPair(
+      'BB',
+      'forward',
+      [
+        leg('m', bed.pbx.ipv4, 10044, bed.far.ipv4[10]!, 4400),
+        leg('n', bed.pbx.ipv4, 10046, bed.far.ipv4[11]!, 5400),
+      ],
+      { ...opts(), cookieTag: 0xa2 },
+    );
+    const a = new Reconciler(port, tagCookie(0xa1), TAG_MASK);
+    const b = new Reconciler(port, tagCookie(0xa2), TAG_MASK);
+    a.setDesired('BA', mine);
+    b.setDesired('BB', theirs);
+    await a.sync();
+    await b.sync();
+    // Agent A restarts knowing no call: its full sync removes its own flows only.
+    const restarted = new Reconciler(port, tagCookie(0xa1), TAG_MASK);
+    await restarted.refresh();
+    expect((await restarted.sync()).deleted).toBe(4);
+    expect(await port.dump(tagCookie(0xa1), TAG_MASK)).toEqual([]);
+    expect(await port.dump(tagCookie(0xa2), TAG_MASK)).toHaveLength(4);
+    await port.deleteByCookie(tagCookie(0xa2), TAG_MASK);
+  });
+});

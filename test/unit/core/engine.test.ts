@@ -513,3 +513,37 @@ describe('delivery confirmation', () => {
     expect(s.engine.statusOf('B')?.state).toBe('offloaded');
   });
 });
+
+describe('a next hop that changes', () => {
+  it('re-plans the bridges toward that remote with the new MAC', async () => {
+    let mac = '02:00:00:00:00:aa';
+    const s = setup();
+    const engine = new OffloadEngine(
+      s.source,
+      s.port,
+      { lookup: async () => mac },
+      { single: async () => '198.51.100.1' },
+      cfg,
+      s.clock,
+      silentLogger,
+    );
+    s.engine.stop();
+    engine.setSwitchFacts({ bridgeMac: '02:00:00:00:00:01', uplinkPort: 1 });
+    engine.start();
+    await engine.switchReady();
+    const t = { ...s, engine, ready: Promise.resolve() };
+    await bridge(t);
+    for (const v of s.port.table.values()) if (v.spec.owner.role === 'ingress-probe') v.packets += 3;
+    await engine.reconciler.refresh();
+    engine.schedule('B');
+    await engine.idle();
+    expect(engine.statusOf('B')?.state).toBe('offloaded');
+    mac = '02:00:00:00:00:bb';
+    engine.nextHopChanged('198.51.100.11');
+    await engine.idle();
+    const toBob = [...s.port.table.values()].find(
+      (v) => v.spec.owner.role === 'rtp-forward' && v.spec.owner.channelId === '1.1',
+    )!;
+    expect(toBob.spec.actions).toContainEqual({ type: 'set-eth-dst', mac: '02:00:00:00:00:bb' });
+  });
+});
