@@ -1,4 +1,4 @@
-import { SimulatedPbx } from '../../src/lab/pbx/index.js';
+import { SimulatedPbx, type SimulatedPbxOptions } from '../../src/lab/pbx/index.js';
 import { directConnector } from '../../src/lab/recorder/connector.js';
 import { RecordingSession, type PbxAccess } from '../../src/lab/recorder/session.js';
 
@@ -11,8 +11,11 @@ export const phone = (n: number): { address: string; port: number } => ({
 });
 
 /** The simulator configured like the recorded Asterisk (see the fixtures' README). */
-export async function startSim(): Promise<{ pbx: SimulatedPbx; access: PbxAccess }> {
+export async function startSim(
+  timing: Pick<SimulatedPbxOptions, 'rtcpIntervalMs'> = {},
+): Promise<{ pbx: SimulatedPbx; access: PbxAccess }> {
   const pbx = await SimulatedPbx.start({
+    ...timing,
     version: 22,
     driver: 'pjsip',
     ami: {

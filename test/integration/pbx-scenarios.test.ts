@@ -129,8 +129,11 @@ describe('call set-up and teardown', () => {
     expect(names(evs).filter((n) => n !== 'VarSet')).toEqual([
       'Newchannel',
       'Newchannel',
+      'NewConnectedLine',
       'DialBegin',
+      'NewConnectedLine',
       'Newstate',
+      'DialState',
       'Newstate',
       'DialEnd',
       'Newstate',
@@ -141,6 +144,11 @@ describe('call set-up and teardown', () => {
     const enters = evs.filter((m) => m.get('Event') === 'BridgeEnter');
     expect(enters.map((m) => m.get('BridgeTechnology'))).toEqual(['simple_bridge', 'simple_bridge']);
     expect(enters.map((m) => m.get('BridgeNumChannels'))).toEqual(['1', '2']);
+    // The answering callee enters first, its extension cleared by then; the caller second.
+    expect(enters.map((m) => [m.get('Channel'), m.get('Exten')])).toEqual([
+      [c.callee.channel, ''],
+      [c.caller.channel, '2002'],
+    ]);
     expect(names(evs).slice(-4)).toEqual(['VarSet', 'VarSet', 'VarSet', 'VarSet']);
     expect(c.caller.channel).toMatch(/^PJSIP\/alice-[0-9a-f]{8}$/);
     expect(await technology(c.bridgeId)).toBe('native_rtp');
@@ -157,7 +165,17 @@ describe('call set-up and teardown', () => {
       mark,
       (m) => m.get('Linkedid') === c.caller.uniqueid || m.get('BridgeUniqueid') === c.bridgeId,
     );
-    expect(names(evs)).toEqual(['BridgeLeave', 'Hangup', 'BridgeLeave', 'BridgeDestroy', 'Hangup']);
+    // The caller's phone sent BYE (HangupRequest); it ran Dial, so its dialplan ends with a
+    // soft hangup; the dialled callee is simply hung up.
+    expect(names(evs)).toEqual([
+      'HangupRequest',
+      'BridgeLeave',
+      'SoftHangupRequest',
+      'Hangup',
+      'BridgeLeave',
+      'BridgeDestroy',
+      'Hangup',
+    ]);
     expect(evs.filter((m) => m.get('Event') === 'Hangup').every((m) => m.get('Cause') === '16')).toBe(true);
     expect(evs.some((m) => m.get('TechCause') !== undefined)).toBe(false);
     const { call: busy } = await call('alice', 'bob', { send: false });
@@ -330,14 +348,16 @@ describe('transfers', () => {
       (m) =>
         m.get('Event') !== 'VarSet' && m.get('Event') !== 'RTCPSent' && m.get('Event') !== 'RTCPReceived',
     );
-    expect(names(evs).slice(0, 5)).toEqual([
+    expect(names(evs).slice(0, 7)).toEqual([
+      'Unhold',
       'BlindTransfer',
       'BridgeLeave',
       'BridgeLeave',
       'BridgeDestroy',
+      'SoftHangupRequest',
       'Hangup',
     ]);
-    const bt = evs[0]!;
+    const bt = evs[1]!;
     expect([bt.get('Result'), bt.get('TransfererChannel'), bt.get('TransfereeChannel')]).toEqual([
       'Success',
       c.caller.channel,
@@ -349,7 +369,8 @@ describe('transfers', () => {
       '2003',
       c.bridgeId,
     ]);
-    expect(evs[4]!.get('Channel')).toBe(c.caller.channel);
+    expect(evs[0]!.get('Channel')).toBe(c.caller.channel);
+    expect(evs[6]!.get('Channel')).toBe(c.caller.channel);
     expect(names(evs)).toContain('BridgeCreate');
     const newBridge = enter.get('BridgeUniqueid')!;
     expect(newBridge).not.toBe(c.bridgeId);

@@ -27,6 +27,8 @@
  * `const p = await PbxProcess.spawn(options, { namespace: bed.pbxNs, entry })` gives the
  * same operations over IPC (`p.placeCall(…)`, `p.hold(callId, 'caller')`, `p.relayStats()`,
  * `p.cpu()`, `p.stop()`); `entry` defaults to `main.js` beside the module (the tsc build).
+ * Another entry can serve the same protocol with `servePbx` (serve.ts), e.g. with its own
+ * socket factory, and send messages of its own, which arrive at `p.onNotice(listener)`.
  *
  * AMI facts reproduced (see shared ref/asterisk.md): banner `Asterisk Call Manager/9.0.0`
  * (20) or `/11.0.0` (22); `Events:` masks ANDed with `read=`; failed logins answered after

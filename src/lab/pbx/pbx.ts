@@ -438,6 +438,10 @@ export class SimulatedPbx implements PbxCore, CallOps {
       ]),
     );
     this.leaveBridge(sourceBridge, source);
+    // The swap copies the source's caller id onto the half it replaces (NewCallerid).
+    two.callerNum = source.callerNum;
+    two.callerName = source.callerName;
+    this.emit(ev.newCallerid(two));
     this.leaveBridge(destBridge, two);
     this.enterBridge(destBridge, source, two);
     this.emit(

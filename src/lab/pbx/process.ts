@@ -31,16 +31,21 @@ export interface ProcessCpu {
 export class PbxProcess {
   private nextId = 1;
   private readonly waiting = new Map<number, (r: ControlReply) => void>();
+  private readonly notices = new Set<(message: Record<string, unknown>) => void>();
 
   private constructor(
     private readonly child: ChildProcess,
     readonly pid: number,
     readonly ami: { host: string; port: number },
   ) {
-    child.on('message', (r: ControlReply) => {
-      const done = this.waiting.get(r.id);
-      this.waiting.delete(r.id);
-      done?.(r);
+    child.on('message', (m: ControlReply | Record<string, unknown>) => {
+      if (isReply(m)) {
+        const done = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        done?.(m);
+      } else {
+        for (const l of this.notices) l(m);
+      }
     });
     child.on('exit', () => {
       for (const done of this.waiting.values())
@@ -84,6 +89,15 @@ export class PbxProcess {
       },
     );
     return new PbxProcess(child, ready.pid, ready.ami);
+  }
+
+  /**
+   * Messages the entry sends on its own rather than in reply to a request (`Notify` in
+   * serve.ts), e.g. a benchmark entry's timestamps. Returns the unsubscribe function.
+   */
+  onNotice(listener: (message: Record<string, unknown>) => void): () => void {
+    this.notices.add(listener);
+    return () => this.notices.delete(listener);
   }
 
   private request<T extends ControlResult>(request: ControlRequest): Promise<T> {
@@ -163,6 +177,10 @@ export class PbxProcess {
     await exited;
     clearTimeout(t);
   }
+}
+
+function isReply(m: ControlReply | Record<string, unknown>): m is ControlReply {
+  return typeof m.id === 'number' && typeof m.ok === 'boolean';
 }
 
 /** USER_HZ; 100 on every Linux architecture Node runs on. */

@@ -38,8 +38,12 @@ export const bridgeActions: readonly ActionDef[] = [
         return;
       }
       session.send(listAck(msg, 'Bridge channel listing will follow'));
-      // send_bridge_info_item_cb writes the channel block before the ActionID.
-      for (const c of b.channels)
+      // The snapshot's channel set is a sorted string container of Uniqueids
+      // (ast_str_container_alloc), so items come in Uniqueid string order, not join order
+      // (recorded: `….10` before `….9`). send_bridge_info_item_cb writes the channel block
+      // before the ActionID.
+      const members = [...b.channels].sort((x, y) => (x.uniqueid < y.uniqueid ? -1 : 1));
+      for (const c of members)
         session.send([['Event', 'BridgeInfoChannel'], ...channelBlock(c), ...actionIdField(msg)]);
       session.send(listComplete(msg, 'BridgeInfoComplete', b.channels.length, bridgeBlock(b)));
     },
