@@ -5,27 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "scripts/test.sh: must run as root (integration tests create network namespaces)" >&2
-  exit 2
-fi
-
-missing=()
-for pkg in openvswitch-switch ethtool iproute2 tcpdump; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing Debian packages: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-# npm 11 records only this platform's optional binaries (rollup's) in the lock file and then
-# `npm ci` refuses that same lock; install from it without rewriting it instead.
-if ! npm ci --no-audit --no-fund --loglevel=error 2>/dev/null; then
-  echo "npm ci refused the lock file; installing from it with npm install --no-save"
-  npm install --no-audit --no-fund --no-save --loglevel=error
-fi
+# shellcheck source=lib/setup.sh
+. scripts/lib/setup.sh
+require_root scripts/test.sh
+install_debian_packages
+install_npm_packages
 npm run build --silent
 npm run lint --silent
 

@@ -99,14 +99,14 @@ const cfg: EngineConfig = {
 const alice = channel('1.1', 'PJSIP/alice-00000001');
 const bob = channel('1.2', 'PJSIP/bob-00000002');
 
-function setup(over: Partial<EngineConfig> = {}) {
+function setup(over: Partial<EngineConfig> = {}, nextHopMac: () => string = () => '02:00:00:00:00:aa') {
   const source = new ScriptedSource();
   const port = new MemoryPort();
   const clock = new ManualClock();
   const engine = new OffloadEngine(
     source,
     port,
-    { lookup: async () => '02:00:00:00:00:aa' },
+    { lookup: async () => nextHopMac() },
     { single: async () => '198.51.100.1' },
     { ...cfg, ...over },
     clock,
@@ -517,30 +517,13 @@ describe('delivery confirmation', () => {
 describe('a next hop that changes', () => {
   it('re-plans the bridges toward that remote with the new MAC', async () => {
     let mac = '02:00:00:00:00:aa';
-    const s = setup();
-    const engine = new OffloadEngine(
-      s.source,
-      s.port,
-      { lookup: async () => mac },
-      { single: async () => '198.51.100.1' },
-      cfg,
-      s.clock,
-      silentLogger,
-    );
-    s.engine.stop();
-    engine.setSwitchFacts({ bridgeMac: '02:00:00:00:00:01', uplinkPort: 1 });
-    engine.start();
-    await engine.switchReady();
-    const t = { ...s, engine, ready: Promise.resolve() };
-    await bridge(t);
-    for (const v of s.port.table.values()) if (v.spec.owner.role === 'ingress-probe') v.packets += 3;
-    await engine.reconciler.refresh();
-    engine.schedule('B');
-    await engine.idle();
-    expect(engine.statusOf('B')?.state).toBe('offloaded');
+    const s = setup({}, () => mac);
+    await bridge(s);
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
     mac = '02:00:00:00:00:bb';
-    engine.nextHopChanged('198.51.100.11');
-    await engine.idle();
+    s.engine.nextHopChanged('198.51.100.11');
+    await s.engine.idle();
     const toBob = [...s.port.table.values()].find(
       (v) => v.spec.owner.role === 'rtp-forward' && v.spec.owner.channelId === '1.1',
     )!;

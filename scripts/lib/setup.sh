@@ -1,0 +1,35 @@
+# Shared set-up for the README's two commands (scripts/test.sh, scripts/demo.sh): whatever a
+# fresh Debian 12 machine lacks. Sourced, not run. Progress goes to stderr, so a caller's
+# stdout can stay machine-readable (the demo's --json).
+
+require_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$1: must run as root (the lab creates network namespaces and runs Open vSwitch)" >&2
+    exit 2
+  fi
+}
+
+install_debian_packages() {
+  local missing=() pkg
+  for pkg in openvswitch-switch ethtool iproute2 tcpdump; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing Debian packages: ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# npm 11 records only this platform's optional binaries (rollup's) in the lock file and then
+# `npm ci` refuses that same lock; installing from it without rewriting it still gives the
+# locked versions.
+install_npm_packages() {
+  local log
+  log=$(mktemp)
+  if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
+    echo "npm ci refused the lock file ($(grep -m1 -o 'Missing: [^ ]*' "$log" || echo 'it failed')); installing from it without changing it" >&2
+    npm install --no-save --no-audit --no-fund --loglevel=error >&2 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+  fi
+  rm -f "$log"
+}
