@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests are pure and run in parallel; integration tests start
+// Three projects: unit tests are pure and run in parallel; integration tests start
 // real Open vSwitch daemons in network namespaces, so they run one file at a time
-// (2 cores, one switch at a time keeps timings honest).
+// (2 cores, one switch at a time keeps timings honest); conformance tests replay the
+// recorded Asterisk 22 transcripts against the simulated PBX on loopback (no namespaces,
+// no Asterisk needed).
 export default defineConfig({
   test: {
     projects: [
@@ -24,11 +26,11 @@ export default defineConfig({
         },
       },
       {
-        // The simulated PBX against transcripts of a real Asterisk (test/fixtures/asterisk-22).
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
           environment: 'node',
+          testTimeout: 30_000,
         },
       },
     ],

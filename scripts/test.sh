@@ -17,6 +17,7 @@ results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
+npx vitest run --project conformance --reporter=default --reporter=json --outputFile.json="$results/conformance.json" || status=1
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
 
 # One closing line that any CI can read.
@@ -30,5 +31,5 @@ node -e '
     skipped += r.numPendingTests + r.numTodoTests;
   }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
-' "$results/unit.json" "$results/integration.json"
+' "$results/unit.json" "$results/conformance.json" "$results/integration.json"
 exit $status

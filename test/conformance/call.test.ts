@@ -4,7 +4,14 @@ import type { SimCall, SimulatedPbx } from '../../src/lab/pbx/index.js';
 import { header, type AmiMessage } from '../../src/lab/recorder/ami.js';
 import { LEG_VARIABLES, type PbxAccess, type RecordingSession } from '../../src/lab/recorder/session.js';
 import { isMarker, isWire, type TranscriptEntry } from '../../src/lab/recorder/transcript.js';
-import { amiReceived, fieldNamesByEvent, lifecycleByEndpoint, loadFixture, shape } from './fixtures.js';
+import {
+  amiReceived,
+  fieldNamesByEvent,
+  lifecycleByEndpoint,
+  loadFixture,
+  recordedLegReads,
+  shape,
+} from './fixtures.js';
 import { openAmi, startSim } from './sim.js';
 
 /** AMI messages received between two markers of a fixture. */
@@ -13,33 +20,6 @@ function between(entries: readonly TranscriptEntry[], from: string, to: string |
   const end =
     to === null ? entries.length : entries.findIndex((e, i) => i > start && isMarker(e) && e.marker === to);
   return amiReceived(entries.slice(start, end < 0 ? entries.length : end));
-}
-
-/** Getvar values recorded under a `getvar:<phase>` marker, by endpoint and variable, as shapes. */
-function recordedLegReads(
-  entries: readonly TranscriptEntry[],
-  phase: string,
-): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  let endpoint: string | null = null;
-  let pendingVar: string | null = null;
-  for (const e of entries) {
-    if (isMarker(e)) {
-      endpoint =
-        e.marker === `getvar:${phase}`
-          ? (/\/([a-z]+)-/.exec(String(e.detail?.channel ?? ''))?.[1] ?? null)
-          : null;
-      continue;
-    }
-    if (!endpoint || !isWire(e) || e.proto !== 'ami') continue;
-    if (e.dir === 'sent') pendingVar = /Variable: (.*)\r\n/.exec(e.raw)?.[1] ?? null;
-    else if (pendingVar && e.raw.startsWith('Response:')) {
-      const value = /Value: (.*)\r\n/.exec(e.raw)?.[1];
-      (out[endpoint] ??= {})[pendingVar] = value === undefined ? '(no value)' : shape(value);
-      pendingVar = null;
-    }
-  }
-  return out;
 }
 
 function compareFieldNames(

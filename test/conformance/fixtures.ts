@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAmiMessage, header, type AmiMessage } from '../../src/lab/recorder/ami.js';
-import { isWire, parseTranscript, type TranscriptEntry } from '../../src/lab/recorder/transcript.js';
+import {
+  isMarker,
+  isWire,
+  parseTranscript,
+  type TranscriptEntry,
+} from '../../src/lab/recorder/transcript.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/asterisk-22/', import.meta.url));
 
@@ -68,6 +73,33 @@ export function fieldNamesByEvent(messages: readonly AmiMessage[]): Map<string, 
       ev,
       m.headers.map(([k]) => k),
     );
+  }
+  return out;
+}
+
+/** Getvar values recorded under a `getvar:<phase>` marker, by endpoint and variable, as shapes. */
+export function recordedLegReads(
+  entries: readonly TranscriptEntry[],
+  phase: string,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  let endpoint: string | null = null;
+  let pendingVar: string | null = null;
+  for (const e of entries) {
+    if (isMarker(e)) {
+      endpoint =
+        e.marker === `getvar:${phase}`
+          ? (/\/([a-z]+)-/.exec(String(e.detail?.channel ?? ''))?.[1] ?? null)
+          : null;
+      continue;
+    }
+    if (!endpoint || !isWire(e) || e.proto !== 'ami') continue;
+    if (e.dir === 'sent') pendingVar = /Variable: (.*)\r\n/.exec(e.raw)?.[1] ?? null;
+    else if (pendingVar && e.raw.startsWith('Response:')) {
+      const value = /Value: (.*)\r\n/.exec(e.raw)?.[1];
+      (out[endpoint] ??= {})[pendingVar] = value === undefined ? '(no value)' : shape(value);
+      pendingVar = null;
+    }
   }
   return out;
 }

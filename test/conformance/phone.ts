@@ -33,6 +33,8 @@ export interface Seen {
 export class Phone {
   readonly ssrc = (Math.random() * 0x1_0000_0000) >>> 0;
   readonly received: Seen[] = [];
+  /** RTCP packets that arrived on the RTP port (rtcp-mux). */
+  rtcpOnRtpPort = 0;
   /** Every packet this phone sent, in order. */
   readonly sent: Seen[] = [];
   private seq = Math.floor(Math.random() * 0x8000);
@@ -41,6 +43,7 @@ export class Phone {
 
   private constructor(private readonly sock: dgram.Socket) {
     sock.on('message', (b) => {
+      if (looksLikeRtcp(b)) this.rtcpOnRtpPort++;
       if (b.length < RTP_HEADER_BYTES || looksLikeRtcp(b)) return;
       this.received.push({
         pt: rtpPayloadType(b),

@@ -95,7 +95,8 @@ describe('the unmodified asterisk-manager package against the simulated PBX', ()
       callee: { endpoint: 'bob', remote: { address: '127.0.0.1', port: b.address().port } },
     });
     const enter = await secondEnter;
-    expect(enter.channel).toBe(call.callee.channel);
+    // The answering callee enters first; the caller's BridgeEnter is the second.
+    expect(enter.channel).toBe(call.caller.channel);
     expect(enter.bridgetechnology).toBe('simple_bridge');
     expect(enter.privilege).toBe('call,all');
     expect(enter.linkedid).toBe(call.caller.uniqueid);
