@@ -100,7 +100,7 @@ describe('the unmodified asterisk-manager package against the simulated PBX', ()
     expect(enter.bridgetechnology).toBe('simple_bridge');
     expect(enter.privilege).toBe('call,all');
     expect(enter.linkedid).toBe(call.caller.uniqueid);
-    expect(enter.calleridname).toBe('Bob');
+    expect(enter.calleridname).toBe('Alice');
   });
 
   it('answers Getvar of CHANNEL(rtp,src) with the bound address, by name and by Uniqueid', async () => {
