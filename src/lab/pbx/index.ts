@@ -39,6 +39,17 @@
  * the function fails; VarSet of BRIDGEPEER/BRIDGEPVTCALLID (class dialplan) as the only
  * hint of a media-path change; RTCPReceived's SR `SSRC` carrying the NTP-seconds word.
  *
+ * Call facts replayed against Asterisk 22.11 transcripts (test/conformance): Dial's
+ * NewConnectedLine/DialBegin/DialState/DialEnd, the answering callee entering the bridge
+ * first (`BridgeNumChannels: 1`, empty `Exten`); HangupRequest for a phone's BYE,
+ * SoftHangupRequest before the Hangup of a channel running dialplan (and `Cause: 1` for
+ * rtp_timeout); Unhold then BlindTransfer (`IsExternal: Yes`) for AMI BlindTransfer; AMI
+ * Atxfer through a Local pair (Hold without MusicClass), completed by the transferer's
+ * hangup as BridgeMerge → AttendedTransfer (`OrigBridge…`/`SecondBridge…`) → Local
+ * optimisation; PJSIPShowEndpoint's five items in Asterisk's field order; BridgeInfo items
+ * in Uniqueid order; `SentRTP: 0` in SRs sent while relaying; strict RTP dropping the first
+ * 4 packets of a source other than the expected one and marking the first relayed.
+ *
  * Actions: Login, Logoff, Challenge, Events, Ping, CoreStatus, ListCommands, UserEvent,
  * Getvar, Setvar, Hangup, CoreShowChannels, BridgeList, BridgeInfo, MixMonitor,
  * StopMixMonitor, BlindTransfer, Atxfer, and PJSIPShowEndpoint (pjsip only).
@@ -52,11 +63,10 @@
  * - no SIP: calls come from `placeCall` with the phones' SDP addresses; `media_encryption`
  *   only changes the glue (simple_bridge, `CHANNEL(rtp,secure)` = 1), packets stay plain;
  * - `direct_media` defaults to no (Asterisk: yes);
- * - strict RTP learns the first source at once, then needs 4 sequential packets from a new
- *   one (Asterisk also has a learning period at the start);
- * - music on hold is G.711 silence from the PBX's own SSRC; Atxfer completes as soon as
- *   the target answers; attended transfers swap the transferee into the consult bridge
- *   (or merge, on request); BridgeInfo lists members in join order.
+ * - music on hold is G.711 silence from the PBX's own SSRC; the Atxfer target answers at
+ *   once and the consultation carries no media (Local halves have no RTP here);
+ *   `attendedTransfer()` (a phone's REFER) swaps the transferee into the consult bridge
+ *   (or merges, on request); Dial's ringing and answer are immediate.
  */
 export { SimulatedPbx, type RelayStats, type CallRelayStats } from './pbx.js';
 export { SimCall, type LegName, type PartySpec, type PlaceCallSpec, type SimLegInfo } from './call.js';
