@@ -12,3 +12,4 @@ export {
   AmiBadArgumentError,
   type AmiErrorCode,
 } from './ami/errors.js';
+export * from './ari/index.js';

@@ -1,0 +1,98 @@
+/**
+ * Reading ARI JSON (rest-api/api-docs/*.json models) without trusting it: every reader takes
+ * `unknown`, records what was wrong in a FieldProblems list, and returns a neutral value.
+ */
+
+import { FieldProblems } from '../ami/channel-fields.js';
+
+export { FieldProblems };
+
+export type JsonObject = Readonly<Record<string, unknown>>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function requireObject(obj: JsonObject, key: string, p: FieldProblems, path = key): JsonObject {
+  const v = obj[key];
+  if (v === undefined || v === null) {
+    p.missing(path);
+    return {};
+  }
+  if (!isObject(v)) {
+    p.bad(path, JSON.stringify(v), 'an object');
+    return {};
+  }
+  return v;
+}
+
+export function optionalObject(
+  obj: JsonObject,
+  key: string,
+  p: FieldProblems,
+  path = key,
+): JsonObject | null {
+  const v = obj[key];
+  if (v === undefined || v === null) return null;
+  if (!isObject(v)) {
+    p.bad(path, JSON.stringify(v), 'an object');
+    return null;
+  }
+  return v;
+}
+
+/** A non-empty string. */
+export function requireString(obj: JsonObject, key: string, p: FieldProblems, path = key): string {
+  const v = obj[key];
+  if (v === undefined || v === null || v === '') {
+    p.missing(path);
+    return '';
+  }
+  if (typeof v !== 'string') {
+    p.bad(path, JSON.stringify(v), 'a string');
+    return '';
+  }
+  return v;
+}
+
+/** A string that may be empty or absent (''). */
+export function stringOr(obj: JsonObject, key: string, p: FieldProblems, path = key): string {
+  const v = obj[key];
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'string') {
+    p.bad(path, JSON.stringify(v), 'a string');
+    return '';
+  }
+  return v;
+}
+
+export function optionalString(obj: JsonObject, key: string, p: FieldProblems, path = key): string | null {
+  const v = stringOr(obj, key, p, path);
+  return v === '' ? null : v;
+}
+
+export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, path = key): number {
+  const v = obj[key];
+  if (v === undefined || v === null) {
+    p.missing(path);
+    return 0;
+  }
+  if (typeof v !== 'number' || !Number.isInteger(v)) {
+    p.bad(path, JSON.stringify(v), 'an integer');
+    return 0;
+  }
+  return v;
+}
+
+export function requireStringArray(obj: JsonObject, key: string, p: FieldProblems, path = key): string[] {
+  const v = obj[key];
+  if (v === undefined || v === null) {
+    p.missing(path);
+    return [];
+  }
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    p.bad(path, JSON.stringify(v), 'an array of strings');
+    return [];
+  }
+  return v as string[];
+}
