@@ -85,6 +85,7 @@ struct leg_info {
 	char write_format[32];
 	char payload_types[PT_LIST_LEN];
 	char rx_payload_types[PT_LIST_LEN];
+	/*! Packetization in ms (SDP ptime if used, else the native format's). */
 	unsigned int framing;
 	/*! AST_CONTROL_HOLD if a HOLD was last indicated to this channel. */
 	int hold_state;
@@ -374,6 +375,16 @@ static void read_leg(struct ast_channel *chan, struct leg_info *leg)
 		read_instance(inst, leg);
 	}
 	ao2_cleanup(inst);
+
+	/*
+	 * The codecs' framing is set only from an SDP ptime with use_ptime=yes
+	 * (res_pjsip_sdp_rtp.c); otherwise the packetization is that of the format in the
+	 * native caps, which is what bridge_native_rtp.c compares across the legs.
+	 */
+	if (!leg->framing && ast_channel_rawwriteformat(chan)) {
+		leg->framing = ast_format_cap_get_format_framing(ast_channel_nativeformats(chan),
+			ast_channel_rawwriteformat(chan));
+	}
 
 	if (glue->get_vrtp_info) {
 		glue->get_vrtp_info(chan, &vinst);
