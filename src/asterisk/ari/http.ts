@@ -102,7 +102,11 @@ export class AriHttp {
   async #send(method: string, path: string, query: Query, body: unknown, label: string): Promise<AriReply> {
     if (this.#closed) throw new AriDisconnectedError(label, 'stopped');
     this.#requests++;
-    const qs = new URLSearchParams(query).toString();
+    // encodeURIComponent leaves `(` `)` as they are and turns `,` into %2C, the form the
+    // recorded requests have (`variable=CHANNEL(rtp%2Cdest)`).
+    const qs = Object.entries(query)
+      .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+      .join('&');
     const url = `${this.#options.url}/ari${path}${qs ? `?${qs}` : ''}`;
     const controller = new AbortController();
     this.#inFlight.add(controller);

@@ -47,7 +47,7 @@ const EXPECTED: Record<(typeof SCENARIOS)[number], string[]> = {
     'hangup bob 16 Normal Clearing',
     'bridge-destroyed B1',
   ],
-  'mixmonitor': [
+  mixmonitor: [
     'bridge-created B1 simple_bridge basic',
     'entered B1 bob n=1 simple_bridge',
     'entered B1 alice n=2 simple_bridge',
@@ -200,7 +200,7 @@ const EXPECTED: Record<(typeof SCENARIOS)[number], string[]> = {
     'hangup alice 16 Normal Clearing',
     'hangup erin 16 Normal Clearing',
   ],
-  'sdes': [
+  sdes: [
     'bridge-created B1 simple_bridge basic',
     'entered B1 sdesb n=1 simple_bridge',
     'entered B1 sdesa n=2 simple_bridge',
@@ -231,7 +231,6 @@ const EXPECTED: Record<(typeof SCENARIOS)[number], string[]> = {
     'hangup alice 16 Normal Clearing',
     'hangup bob 16 Normal Clearing',
   ],
-
 };
 
 describe('ARI events of the Asterisk 22.11 transcripts', () => {
@@ -248,7 +247,9 @@ describe('ARI events of the Asterisk 22.11 transcripts', () => {
   }
 
   it('reads the channel block: Uniqueid, name, driver, endpoint, state Up = 6, dialplan, no linkedid', () => {
-    const frame = ariFrames('basic-call').find((f) => f.includes('"ChannelEnteredBridge"') && f.includes('alice'));
+    const frame = ariFrames('basic-call').find(
+      (f) => f.includes('"ChannelEnteredBridge"') && f.includes('alice'),
+    );
     const t = translateAriFrame(frame ?? '');
     expect(t.kind).toBe('event');
     if (t.kind !== 'event' || t.event.kind !== 'channel-entered') throw new Error('not channel-entered');
@@ -305,7 +306,12 @@ describe('ARI events of the Asterisk 22.11 transcripts', () => {
 });
 
 describe('malformed and unknown ARI events', () => {
-  const channel = { id: '1.1', name: 'PJSIP/alice-00000001', state: 'Up', dialplan: { context: 'c', exten: 'e' } };
+  const channel = {
+    id: '1.1',
+    name: 'PJSIP/alice-00000001',
+    state: 'Up',
+    dialplan: { context: 'c', exten: 'e' },
+  };
   const bridge = { id: 'b1', technology: 'native_rtp', bridge_class: 'basic', channels: ['1.1'] };
 
   it.each([
@@ -353,14 +359,20 @@ describe('malformed and unknown ARI events', () => {
   });
 
   it('ignores a global ChannelVarset (no channel) and other variables', () => {
-    expect(translateAriEvent({ type: 'ChannelVarset', variable: 'BRIDGEPEER', value: '' }).kind).toBe('ignored');
-    expect(translateAriEvent({ type: 'ChannelVarset', variable: 'DIALSTATUS', value: 'ANSWER', channel }).kind).toBe(
+    expect(translateAriEvent({ type: 'ChannelVarset', variable: 'BRIDGEPEER', value: '' }).kind).toBe(
       'ignored',
     );
+    expect(
+      translateAriEvent({ type: 'ChannelVarset', variable: 'DIALSTATUS', value: 'ANSWER', channel }).kind,
+    ).toBe('ignored');
   });
 
   it('reads state "Unknown (n)" and tolerates a missing dialplan', () => {
-    const t = translateAriEvent({ type: 'ChannelEnteredBridge', bridge, channel: { id: '1.2', name: 'Local/x@y-00000001;1', state: 'Unknown (12)' } });
+    const t = translateAriEvent({
+      type: 'ChannelEnteredBridge',
+      bridge,
+      channel: { id: '1.2', name: 'Local/x@y-00000001;1', state: 'Unknown (12)' },
+    });
     expect(t.kind === 'event' && t.event.kind === 'channel-entered' && t.event.channel).toMatchObject({
       driver: 'local',
       endpoint: null,

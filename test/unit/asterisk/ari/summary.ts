@@ -18,7 +18,10 @@ export function summarize(frames: readonly string[]): string[] {
   for (const f of frames) {
     const raw = JSON.parse(f) as { channel?: { id?: string; name?: string } };
     if (raw.channel?.id && raw.channel.name && !channels.has(raw.channel.id)) {
-      channels.set(raw.channel.id, raw.channel.name.replace(/^[^/]*\//, '').replace(/-[0-9a-f]{8}(;\d)?$/, '$1'));
+      channels.set(
+        raw.channel.id,
+        raw.channel.name.replace(/^[^/]*\//, '').replace(/-[0-9a-f]{8}(;\d)?$/, '$1'),
+      );
     }
     const t = translateAriFrame(f);
     if (t.kind !== 'event') continue;
