@@ -1,0 +1,23 @@
+/** The res_rtp_offload adapter: reads every bridged RTP leg with one AMI list action. */
+export {
+  MODULE_COMPLETE_EVENT,
+  MODULE_ITEM_EVENT,
+  MODULE_LIST_ACTION,
+  parseModulePairs,
+  parsePayloadTypes,
+  type ModuleGlue,
+  type ModuleLearned,
+  type ModuleLeg,
+  type ModulePair,
+  type ModulePairsParse,
+} from './pairs.js';
+export {
+  detectModule,
+  isUnknownActionError,
+  listCommandsHasModule,
+  readModulePairs,
+  type ModuleAmiConnection,
+  type ModuleDetection,
+  type ModuleRead,
+  type ModuleReadOptions,
+} from './reader.js';
