@@ -40,6 +40,7 @@ export function engineConfig(cfg: Config): EngineConfig {
       minBridgeAgeMs: cfg.policy.minBridgeAgeMs,
       assumeSamePayloadTypes: cfg.policy.assumeSamePayloadTypes,
       trustRemoteAddress: cfg.policy.trustRemoteAddress,
+      allowUnknownEndpoints: cfg.policy.allowUnknownEndpoints,
       maxOffloadedCalls: cfg.policy.maxOffloadedCalls,
       scope: {
         includeEndpoints: cfg.policy.includeEndpoints,

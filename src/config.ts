@@ -45,6 +45,7 @@ export interface Config {
     readonly minBridgeAgeMs: number;
     readonly assumeSamePayloadTypes: boolean;
     readonly trustRemoteAddress: boolean;
+    readonly allowUnknownEndpoints: boolean;
     readonly maxOffloadedCalls: number;
     readonly includeEndpoints: readonly string[];
     readonly excludeEndpoints: readonly string[];
@@ -93,6 +94,7 @@ export const DEFAULTS = {
     minBridgeAgeMs: 2000,
     assumeSamePayloadTypes: false,
     trustRemoteAddress: false,
+    allowUnknownEndpoints: false,
     maxOffloadedCalls: 0,
     rtcpIntervalSec: 5,
   },
@@ -249,6 +251,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     minBridgeAgeMs: pol.int('minBridgeAgeMs', DEFAULTS.policy.minBridgeAgeMs, 0, 3_600_000),
     assumeSamePayloadTypes: pol.bool('assumeSamePayloadTypes', DEFAULTS.policy.assumeSamePayloadTypes),
     trustRemoteAddress: pol.bool('trustRemoteAddress', DEFAULTS.policy.trustRemoteAddress),
+    allowUnknownEndpoints: pol.bool('allowUnknownEndpoints', DEFAULTS.policy.allowUnknownEndpoints),
     maxOffloadedCalls: pol.int('maxOffloadedCalls', DEFAULTS.policy.maxOffloadedCalls, 0, 10_000_000),
     includeEndpoints: pol.strings('includeEndpoints'),
     excludeEndpoints: pol.strings('excludeEndpoints'),

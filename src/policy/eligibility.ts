@@ -115,6 +115,14 @@ function legRefusal(m: LegView, cfg: PolicyConfig): Refusal | null {
   const leg = m.leg;
   if (!leg) return refuse('leg-unknown', `${name}: RTP leg not read yet`);
   if (leg.direct) return refuse('direct-media', `${name} is in direct media`);
+  // Without the endpoint's configuration, rtp_timeout (Asterisk would hang up an offloaded
+  // call), ICE, rtcp-mux and rtp_keepalive cannot be checked.
+  if (!m.facts && !cfg.allowUnknownEndpoints) {
+    return refuse(
+      'endpoint-unknown',
+      `${name}: the configuration of endpoint ${m.channel.endpoint ?? '?'} could not be read`,
+    );
+  }
   if (leg.secure) return refuse('srtp', `${name} uses SRTP`);
   if (m.facts && m.facts.mediaEncryption !== 'no' && m.facts.mediaEncryption !== '') {
     return refuse(

@@ -11,6 +11,8 @@ export const REASONS = {
   'direct-media': 'media flows directly between the endpoints, not through Asterisk',
   driver: 'a leg is not a chan_pjsip or chan_sip channel',
   'leg-unknown': 'the RTP leg of a channel has not been read yet',
+  'endpoint-unknown':
+    "an endpoint's configuration (rtp_timeout, ICE, rtcp-mux, keepalive, tos) could not be read",
   'local-unknown': 'the local RTP address of a leg is unknown',
   'local-ambiguous':
     'the local RTP address is a wildcard and the offload interface has no single address of that family',

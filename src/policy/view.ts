@@ -57,6 +57,11 @@ export interface PolicyConfig {
    * (neither the module's "learned" flag nor the switch's ingress probe).
    */
   readonly trustRemoteAddress: boolean;
+  /**
+   * Operator opt-in: offload legs whose endpoint configuration cannot be read (chan_sip, an
+   * AMI user without PJSIPShowEndpoint rights, ARI only), taking Asterisk's defaults for it.
+   */
+  readonly allowUnknownEndpoints: boolean;
   /** 0 = unlimited. */
   readonly maxOffloadedCalls: number;
   readonly scope: Scope;

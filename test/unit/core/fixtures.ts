@@ -102,6 +102,7 @@ export const policy: PolicyConfig = {
   minBridgeAgeMs: 1000,
   assumeSamePayloadTypes: true,
   trustRemoteAddress: false,
+  allowUnknownEndpoints: false,
   maxOffloadedCalls: 0,
   scope: { includeEndpoints: [], excludeEndpoints: [], includeContexts: [], excludeContexts: [] },
   rtcpIntervalSec: 5,

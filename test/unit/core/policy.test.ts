@@ -42,6 +42,7 @@ const cases: [string, BridgeView, string, Partial<PolicyConfig>?, Partial<typeof
     'srtp',
   ],
   ['a leg uses ICE', withA({ facts: facts('alice', { iceSupport: true }) }), 'ice'],
+  ["the endpoint's configuration could not be read", withA({ facts: null }), 'endpoint-unknown'],
   ['a leg multiplexes RTCP', withA({ facts: facts('alice', { rtcpMux: true }) }), 'rtcp-mux'],
   ['a leg reads as held', withLegA({ hold: true }), 'held'],
   ['a hold event was seen', withA({ heldByEvent: true }), 'held'],
@@ -179,6 +180,12 @@ describe('eligibility', () => {
     });
     expect(decide(adopted, policy, ctx).offload).toBe(true);
     expect(decide({ ...adopted, offloaded: false }, policy, ctx).offload).toBe(false);
+  });
+
+  it('offloads legs of unreadable endpoints only when the operator opts in', () => {
+    expect(decide(withA({ facts: null }), { ...policy, allowUnknownEndpoints: true }, ctx).offload).toBe(
+      true,
+    );
   });
 
   it('keeps an already offloaded bridge when the maximum is reached by the others', () => {
