@@ -42,7 +42,8 @@ describe('AmiSource with chan_sip (Asterisk 20)', () => {
       callee: { endpoint: 'bob', remote: { address: '127.0.0.1', port: 41002 } },
     });
     await until(() => events.filter((e) => e.kind === 'channel-entered').length === 2);
-    const entered = events.find((e) => e.kind === 'channel-entered');
+    // As in Asterisk, the answering callee enters the bridge first: look for the caller's.
+    const entered = events.find((e) => e.kind === 'channel-entered' && e.channel.endpoint === 'alice');
     expect(entered?.kind === 'channel-entered' && entered.channel).toMatchObject({
       driver: 'sip',
       endpoint: 'alice',
