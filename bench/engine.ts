@@ -1,28 +1,30 @@
 /**
- * The real agent (in this process) against the simulated PBX over real AMI and Open vSwitch
- * over real OpenFlow, on synthetic calls: signalling and flows, no media.
+ * The real agent (in this process) against the simulated PBX in its own process (as Asterisk
+ * is in production) over real AMI, and Open vSwitch over real OpenFlow, on synthetic calls:
+ * signalling and flows, no media.
  *
- * - latency from the second BridgeEnter (timestamped where the simulated PBX raises it) to
- *   the engine's `offloaded` event (fired after the switch answered the barrier behind the
- *   FLOW_MODs), p50/p99 over every call of a ramp at 200 calls/s, and over its last 1,000
- *   (4,000–5,000 calls up in a full run); the same over a short ramp at a low rate first, as
- *   the unloaded baseline of the same run;
+ * - latency from the second BridgeEnter to the engine's `offloaded` event (fired after the
+ *   switch answered the barrier behind the FLOW_MODs), p50/p99 over every call of a ramp at
+ *   200 calls/s, and over its last 1,000 (4,000–5,000 calls up in a full run); the same over
+ *   a short ramp at a low rate first, as the unloaded baseline of the same run. The PBX
+ *   process stamps the BridgeEnter with the machine's wall clock and reports it over IPC;
+ *   this process stamps `offloaded` with the same clock (`wallClockMs`);
  * - AMI requests per offloaded call (and the Getvar / BridgeInfo / BridgeList among them);
- * - memory with every call up: this process (agent + simulated PBX), its heap per call, and
- *   ovs-vswitchd; CPU per call, and the host's load, which moves every latency.
+ * - memory with every call up: this process (the agent), its heap per call, the PBX process
+ *   and ovs-vswitchd; CPU of each from /proc, and the host's load, which moves every latency.
  *
  * Media would need 5,000 calls of real RTP, more than 2 cores relay. Without media nothing
  * confirms a remote address, so the agent trusts Asterisk's (`trustRemoteAddress`), and the
- * next hops are permanent neighbour entries. The PBX's RTP sockets are bound on loopback in
- * this process (thousands of them through the namespace helper would be slow), while AMI
- * reports the testbed PBX address, which is what the flows match.
+ * next hops are permanent neighbour entries. The PBX process runs in the root namespace with
+ * AMI and its RTP sockets on loopback (engine-pbx.ts), while AMI reports the testbed PBX
+ * address, which is what the flows match.
  */
 
 import { randomBytes } from 'node:crypto';
-import type dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -30,20 +32,14 @@ import { runInNewContext } from 'node:vm';
 import { Agent } from '../src/agent.js';
 import { AmiSource, type AmiSourceStats } from '../src/asterisk/index.js';
 import { parseConfig, type Config } from '../src/config.js';
-import {
-  SimulatedPbx,
-  type ManagerEvent,
-  type OpenRtpSocket,
-  type PlaceCallSpec,
-  type SimCall,
-} from '../src/lab/pbx/index.js';
-import { openLocalUdpSocket } from '../src/lab/pbx/rtp/ports.js';
+import { PbxProcess, type CallView, type PlaceCallSpec } from '../src/lab/pbx/index.js';
 import { Testbed, run as runCommand } from '../src/lab/testbed/index.js';
 import { createLogger } from '../src/log.js';
 import { TAG_MASK, tagCookie } from '../src/plan/cookie.js';
 import type { BenchContext, BenchSection } from './section.js';
 import { percentile } from './percentile.js';
-import { cpuSeconds, raiseFileLimit, rssMb } from './process-stats.js';
+import { FILES_ENV, isSecondEnterNotice, wallClockMs } from './pbx-notice.js';
+import { cpuSeconds, rssMb } from './process-stats.js';
 
 const RATE_CPS = 200;
 const FULL_CALLS = 5000;
@@ -55,7 +51,7 @@ const BASELINE_CALLS = { full: 100, quick: 30 };
 const WARMUP_CALLS = 20;
 const TARGET_P99_MS = 100;
 const FAR_HOSTS = 16;
-/** Far above the default 500/s: 200 calls/s of ~14 requests each must not be held back. */
+/** Far above the default 500/s: 200 calls/s of ~10 requests each must not be held back. */
 const AMI_REQUESTS_PER_SECOND = 10_000;
 const AMI_CONCURRENCY = 64;
 /** No media ever matches the flows: the default idle timeout would expire them mid-run. */
@@ -68,7 +64,7 @@ const IDLE_TIMEOUT_S = 3600;
 const RTP_PORTS: [number, number] = [10_000, 32_000];
 /** The simulated PBX would otherwise send RTCP (and raise RTCPSent) for every leg every 5 s. */
 const RTCP_INTERVAL_MS = 24 * 3600 * 1000;
-/** Sockets per call (RTP of both legs; see `loopbackSockets`), plus room for everything else. */
+/** PBX process sockets per call (RTP of both legs; see engine-pbx.ts), plus room for the rest. */
 const FILES_PER_CALL = 2;
 const FILES_SPARE = 4096;
 const SECRET_ENV = 'RTPO_BENCH_AMI_SECRET';
@@ -79,10 +75,6 @@ const ms = (x: number | null): number | null => (x === null ? null : Math.round(
 const mb = (bytes: number): number => Math.round(bytes / 1024 / 102.4) / 10;
 const load1 = (): number => Math.round(loadavg()[0]! * 100) / 100;
 
-function field(e: ManagerEvent, name: string): string | undefined {
-  return e.fields.find(([k]) => k === name)?.[1];
-}
-
 /** Call i: two far hosts, ports distinct per host, so every flow match is distinct. */
 function callSpec(bed: Testbed, i: number): PlaceCallSpec {
   const far = bed.far.ipv4;
@@ -90,31 +82,6 @@ function callSpec(bed: Testbed, i: number): PlaceCallSpec {
   return {
     caller: { endpoint: 'alice', remote: { address: far[i % far.length]!, port: 20_000 + 4 * k } },
     callee: { endpoint: 'bob', remote: { address: far[(i + 1) % far.length]!, port: 20_002 + 4 * k } },
-  };
-}
-
-/**
- * RTP sockets on loopback at the port the PBX picked. Every leg's RTCP shares one socket per
- * family: four sockets per call would not fit 5,000 calls under this host's descriptor limit
- * (20,000, hard), and in this bench RTCP carries nothing (no media, RTCP interval of a day).
- * The agent reads only the RTP address (`CHANNEL(rtp,src)`), which stays each leg's own.
- */
-function loopbackSockets(): OpenRtpSocket {
-  const shared = new Map<4 | 6, Promise<dgram.Socket>>();
-  return (family, _address, port) => {
-    const loopback = family === 6 ? '::1' : '127.0.0.1';
-    if (port % 2 === 0) return openLocalUdpSocket(family, loopback, port);
-    let rtcp = shared.get(family);
-    if (!rtcp) {
-      rtcp = openLocalUdpSocket(family, loopback, 0).then((s) => {
-        // Every leg adds its listeners; a leg hanging up closes it for all, so the next opens anew.
-        s.setMaxListeners(0);
-        s.once('close', () => shared.delete(family));
-        return s;
-      });
-      shared.set(family, rtcp);
-    }
-    return rtcp;
   };
 }
 
@@ -161,32 +128,38 @@ function stateSummary(agent: Agent, ids: readonly string[]): string {
   return [...counts].map(([k, v]) => `${v} ${k}`).join(', ');
 }
 
-/** When each bridge got its second member at the PBX, reached the agent, and was offloaded. */
+/**
+ * When each bridge got its second member at the PBX, reached the agent, and was offloaded,
+ * all in wall-clock milliseconds (`wallClockMs`) of the process that saw it; and when the
+ * PBX's report of the second member arrived here, as a check that the two clocks agree.
+ */
 class Stamps {
   readonly secondEnter = new Map<string, number>();
+  readonly noticeArrived = new Map<string, number>();
   readonly seenByAgent = new Map<string, number>();
   readonly offloaded = new Map<string, number>();
-  private readonly enters = new Map<string, number>();
 
-  bridgeEnter(e: ManagerEvent): void {
-    if (e.name !== 'BridgeEnter') return;
-    const id = field(e, 'BridgeUniqueid');
-    if (id === undefined) return;
-    const n = (this.enters.get(id) ?? 0) + 1;
-    this.enters.set(id, n);
-    if (n === 2) this.secondEnter.set(id, performance.now());
+  notice(m: Record<string, unknown>): void {
+    if (!isSecondEnterNotice(m)) return;
+    this.secondEnter.set(m.secondBridgeEnter, m.at);
+    this.noticeArrived.set(m.secondBridgeEnter, wallClockMs());
   }
 
-  /** Milliseconds from the second BridgeEnter to `offloaded`, and to the agent's event. */
-  latencies(ids: readonly string[]): { total: number[]; delivery: number[] } {
+  /**
+   * Milliseconds from the second BridgeEnter to `offloaded`, to the agent's event, and to the
+   * PBX's notice arriving here over IPC.
+   */
+  latencies(ids: readonly string[]): { total: number[]; delivery: number[]; ipc: number[] } {
     const total: number[] = [];
     const delivery: number[] = [];
+    const ipc: number[] = [];
     for (const id of ids) {
       const entered = this.secondEnter.get(id)!;
       total.push(this.offloaded.get(id)! - entered);
       delivery.push((this.seenByAgent.get(id) ?? entered) - entered);
+      ipc.push(this.noticeArrived.get(id)! - entered);
     }
-    return { total, delivery };
+    return { total, delivery, ipc };
   }
 }
 
@@ -195,19 +168,12 @@ function startAgent(cfg: Config, stamps: Stamps): Promise<Agent> {
     // Registered after the engine's own listener: the engine has taken the event by then.
     a.source.onEvent((e) => {
       if (e.kind === 'channel-entered' && e.memberCount === 2 && !stamps.seenByAgent.has(e.bridgeId)) {
-        stamps.seenByAgent.set(e.bridgeId, performance.now());
+        stamps.seenByAgent.set(e.bridgeId, wallClockMs());
       }
     });
-    // `on` replaces the agent's listener, so this one also raises the agent's UserEvent:
-    // the AMI requests per call stay those of the real agent.
-    a.engine.on('offloaded', (bridgeId, legs) => {
-      if (!stamps.offloaded.has(bridgeId)) stamps.offloaded.set(bridgeId, performance.now());
-      void a.source
-        .userEvent('RtpOffloadStart', {
-          BridgeUniqueid: bridgeId,
-          Channels: legs.map((l) => l.channelId).join(','),
-        })
-        .catch(() => undefined);
+    // Beside the agent's own listener, which raises its UserEvent (counted per call).
+    a.engine.on('offloaded', (bridgeId) => {
+      if (!stamps.offloaded.has(bridgeId)) stamps.offloaded.set(bridgeId, wallClockMs());
     });
     return a;
   });
@@ -216,17 +182,17 @@ function startAgent(cfg: Config, stamps: Stamps): Promise<Agent> {
 /**
  * Places `count` calls on a fixed schedule, not one after the other, so a slow agent shows up
  * as latency rather than as a lower setup rate. Resolves with the bridge ids in order once
- * every call is offloaded.
+ * every call is offloaded and its second BridgeEnter has been reported.
  */
 async function ramp(
   bed: Testbed,
-  pbx: SimulatedPbx,
+  pbx: PbxProcess,
   agent: Agent,
   stamps: Stamps,
   o: { first: number; count: number; rate: number; tick?: () => void },
-): Promise<{ ids: string[]; calls: SimCall[]; placedSeconds: number; settledSeconds: number }> {
+): Promise<{ ids: string[]; calls: CallView[]; placedSeconds: number; settledSeconds: number }> {
   const ids = new Array<string>(o.count);
-  const calls = new Array<SimCall>(o.count);
+  const calls = new Array<CallView>(o.count);
   const placing: Promise<void>[] = [];
   const t0 = performance.now();
   let next = 0;
@@ -252,11 +218,14 @@ async function ramp(
       throw new Error(`${err.message}: ${stateSummary(agent, ids)}`);
     },
   );
+  // The reply to placeCall left the PBX after its notices, on the same channel, so they are in.
+  const unreported = ids.filter((id) => !stamps.secondEnter.has(id));
+  if (unreported.length > 0) throw new Error(`${unreported.length} bridges without a reported BridgeEnter`);
   return { ids, calls, placedSeconds, settledSeconds: (performance.now() - t0) / 1000 };
 }
 
-async function hangUp(agent: Agent, calls: readonly SimCall[]): Promise<void> {
-  for (const c of calls) c.hangup();
+async function hangUp(agent: Agent, pbx: PbxProcess, calls: readonly CallView[]): Promise<void> {
+  await Promise.all(calls.map((c) => pbx.hangup(c.id)));
   await until(
     'flows of hung-up calls removed',
     () => agent.engine.reconciler.installedCount === 0 && agent.engine.offloadedCount() === 0,
@@ -280,18 +249,14 @@ function summary(xs: readonly number[]): string {
 async function run(ctx: BenchContext): Promise<Figures> {
   const calls = ctx.quick ? QUICK_CALLS : FULL_CALLS;
   const baselineCalls = ctx.quick ? BASELINE_CALLS.quick : BASELINE_CALLS.full;
-  const filesWanted = (calls + WARMUP_CALLS + baselineCalls) * FILES_PER_CALL + FILES_SPARE;
-  const fileLimit = await raiseFileLimit(filesWanted);
-  if (fileLimit < filesWanted) {
-    throw new Error(`open-file limit ${fileLimit} < ${filesWanted} needed, and prlimit could not raise it`);
-  }
+  const pbxFiles = (calls + WARMUP_CALLS + baselineCalls) * FILES_PER_CALL + FILES_SPARE;
   const gc = collector();
   const rssBefore = process.memoryUsage().rss;
   const loadBefore = load1();
 
   const bed = await Testbed.create({ farHosts: FAR_HOSTS });
   const controlDir = mkdtempSync(join(tmpdir(), 'rtpo-bench-engine-'));
-  let pbx: SimulatedPbx | null = null;
+  let pbx: PbxProcess | null = null;
   let agent: Agent | null = null;
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   try {
@@ -312,22 +277,29 @@ async function run(ctx: BenchContext): Promise<Figures> {
       ]);
     }
     const secret = randomBytes(12).toString('hex');
-    const sim = await SimulatedPbx.start({
-      version: 22,
-      driver: 'pjsip',
-      ami: {
-        host: '127.0.0.1',
-        port: 0,
-        users: [{ username: 'offload', secret, read: 'all', write: 'all' }],
+    const stamps = new Stamps();
+    // The child inherits this environment; its socket count is its own to raise.
+    process.env[FILES_ENV] = String(pbxFiles);
+    const sim = await PbxProcess.spawn(
+      {
+        version: 22,
+        driver: 'pjsip',
+        ami: {
+          host: '127.0.0.1',
+          port: 0,
+          users: [{ username: 'offload', secret, read: 'all', write: 'all' }],
+        },
+        localAddress: { ipv4: bed.pbx.ipv4, ipv6: bed.pbx.ipv6 },
+        rtpPortRange: RTP_PORTS,
+        rtcpIntervalMs: RTCP_INTERVAL_MS,
+        endpoints: { alice: { tosAudio: 'ef' }, bob: { tosAudio: 'ef' } },
       },
-      openRtpSocket: loopbackSockets(),
-      localAddress: { ipv4: bed.pbx.ipv4, ipv6: bed.pbx.ipv6 },
-      rtpPortRange: RTP_PORTS,
-      rtcpIntervalMs: RTCP_INTERVAL_MS,
-      endpoints: { alice: { tosAudio: 'ef' }, bob: { tosAudio: 'ef' } },
-    });
+      // Root namespace: AMI and RTP on loopback (see the top of this file).
+      { entry: fileURLToPath(new URL('./engine-pbx.js', import.meta.url)) },
+    ).finally(() => delete process.env[FILES_ENV]);
     pbx = sim;
-    const ami = sim.amiAddress();
+    sim.onNotice((m) => stamps.notice(m));
+    const ami = sim.ami;
     const cfg = parseConfig(
       {
         asterisk: {
@@ -353,8 +325,6 @@ async function run(ctx: BenchContext): Promise<Figures> {
       },
       { [SECRET_ENV]: secret },
     );
-    const stamps = new Stamps();
-    sim.onManagerEvent((e) => stamps.bridgeEnter(e));
     const a = await startAgent(cfg, stamps);
     agent = a;
 
@@ -380,10 +350,10 @@ async function run(ctx: BenchContext): Promise<Figures> {
         rate: BASELINE_RATE_CPS * 2,
       });
       first += WARMUP_CALLS;
-      await hangUp(a, warm.calls);
+      await hangUp(a, sim, warm.calls);
       const base = await ramp(bed, sim, a, stamps, { first, count: baselineCalls, rate: BASELINE_RATE_CPS });
       first += baselineCalls;
-      await hangUp(a, base.calls);
+      await hangUp(a, sim, base.calls);
       const baseline = stamps.latencies(base.ids).total;
 
       gc?.();
@@ -392,6 +362,7 @@ async function run(ctx: BenchContext): Promise<Figures> {
       const evaluationsBefore = a.engine.counters.evaluations;
       const vswitchdPid = bed.vswitchdPid();
       const cpuBefore = process.cpuUsage();
+      const pbxCpuBefore = sim.cpu().cpuMs;
       const vswitchdCpuBefore = vswitchdPid === null ? null : cpuSeconds(vswitchdPid);
       let maxQueue = 0;
       loopDelay.enable();
@@ -405,9 +376,10 @@ async function run(ctx: BenchContext): Promise<Figures> {
       });
       loopDelay.disable();
       const cpu = process.cpuUsage(cpuBefore);
+      const pbxCpuMs = sim.cpu().cpuMs - pbxCpuBefore;
       const vswitchdCpuAfter = vswitchdPid === null ? null : cpuSeconds(vswitchdPid);
       const amiAfter = amiStats(a);
-      const { total, delivery } = stamps.latencies(main.ids);
+      const { total, delivery, ipc } = stamps.latencies(main.ids);
       const entered = main.ids.map((id) => stamps.secondEnter.get(id)!);
       const setupRate = (calls - 1) / ((Math.max(...entered) - Math.min(...entered)) / 1000);
 
@@ -423,10 +395,12 @@ async function run(ctx: BenchContext): Promise<Figures> {
         baseline,
         total,
         delivery,
+        ipc,
         setupRate,
         placedSeconds: main.placedSeconds,
         settledSeconds: main.settledSeconds,
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        pbxCpuSeconds: pbxCpuMs / 1000,
         vswitchdCpuSeconds:
           vswitchdCpuBefore !== null && vswitchdCpuAfter !== null
             ? vswitchdCpuAfter - vswitchdCpuBefore
@@ -440,6 +414,7 @@ async function run(ctx: BenchContext): Promise<Figures> {
         flows: { onSwitch, agentFlows, expectedFlows },
         mem: process.memoryUsage(),
         heapBefore,
+        pbxRss: rssMb(sim.pid),
         vswitchdRss: vswitchdPid === null ? null : rssMb(vswitchdPid),
       };
     })();
@@ -452,6 +427,7 @@ async function run(ctx: BenchContext): Promise<Figures> {
     const p50 = ms(percentile(m.total, 50));
     const p99 = ms(percentile(m.total, 99));
     const cpuPct = Math.round((m.cpuSeconds / m.settledSeconds) * 100);
+    const pbxCpuPct = Math.round((m.pbxCpuSeconds / m.settledSeconds) * 100);
     const vswitchdCpuPct =
       m.vswitchdCpuSeconds === null ? null : Math.round((m.vswitchdCpuSeconds / m.settledSeconds) * 100);
     const loopP99 = ms(loopDelay.percentile(99) / 1e6);
@@ -471,6 +447,10 @@ async function run(ctx: BenchContext): Promise<Figures> {
     ctx.log(`  BridgeEnter→offloaded p99   : ${p99} ms  (target ≤ ${TARGET_P99_MS} ms)`);
     ctx.log(`  calls ${lastFrom + 1}–${calls} (${lastFrom}–${calls} up): ${summary(last)}`);
     ctx.log(`  of which BridgeEnter→agent event: ${summary(m.delivery)}`);
+    ctx.log(
+      `  timestamps: BridgeEnter stamped by the PBX process, offloaded by the agent, both wall clock ` +
+        `(timeOrigin + now); PBX notice→here over IPC min ${ms(Math.min(...m.ipc))} ms, ${summary(m.ipc)}`,
+    );
     ctx.log(`  baseline, ${baselineCalls} calls at ${BASELINE_RATE_CPS} calls/s: ${summary(m.baseline)}`);
     ctx.log(
       `  AMI requests per call       : ${perCall(m.requests)} (Getvar ${perCall(m.getvars)}, BridgeInfo ` +
@@ -478,20 +458,21 @@ async function run(ctx: BenchContext): Promise<Figures> {
     );
     ctx.log(
       `  evaluations per call ${perCall(m.evaluations)}, AMI queue waiting max ${m.maxQueue}, ` +
-        `event loop delay p99 ${loopP99} ms (agent and simulated PBX share this process)`,
+        `event loop delay p99 ${loopP99} ms (agent process; the simulated PBX runs in its own)`,
     );
     ctx.log(
-      `  CPU                         : this process ${cpuPct}% of a core, ${perCall(m.cpuSeconds * 1000)} ms per call ` +
-        `(agent + simulated PBX); ovs-vswitchd ${vswitchdCpuPct ?? 'n/a'}%; host load ${loadBefore} → ${loadAfter} on ` +
-        `2 shared cores`,
+      `  CPU (/proc, % of a core)    : agent ${cpuPct}%, ${perCall(m.cpuSeconds * 1000)} ms per call (with ` +
+        `the bench's IPC to the PBX); simulated PBX ${pbxCpuPct}%, ${perCall(m.pbxCpuSeconds * 1000)} ms per call; ` +
+        `ovs-vswitchd ${vswitchdCpuPct ?? 'n/a'}%; host load ${loadBefore} → ${loadAfter} on 2 shared cores`,
     );
     ctx.log(
       `  flows on the switch         : ${m.flows.onSwitch} (agent ${m.flows.agentFlows}, expected ${m.flows.expectedFlows})`,
     );
     ctx.log(
-      `  memory, ${calls} calls up     : process RSS ${mb(m.mem.rss)} MB (${mb(rssBefore)} MB before), heap used ` +
-        `${mb(m.mem.heapUsed)} MB${heapPerCall === null ? '' : ` (${heapPerCall} kB per call, agent + simulated PBX)`}; ` +
-        `ovs-vswitchd RSS ${m.vswitchdRss === null ? 'n/a' : m.vswitchdRss.toFixed(1)} MB`,
+      `  memory, ${calls} calls up     : agent RSS ${mb(m.mem.rss)} MB (${mb(rssBefore)} MB before), heap used ` +
+        `${mb(m.mem.heapUsed)} MB${heapPerCall === null ? '' : ` (${heapPerCall} kB per call)`}; simulated PBX RSS ` +
+        `${m.pbxRss === null ? 'n/a' : m.pbxRss.toFixed(1)} MB; ovs-vswitchd RSS ` +
+        `${m.vswitchdRss === null ? 'n/a' : m.vswitchdRss.toFixed(1)} MB`,
     );
     return {
       'engine.calls': calls,
@@ -502,6 +483,9 @@ async function run(ctx: BenchContext): Promise<Figures> {
       'engine.p50_last_1000_ms': ms(percentile(last, 50)),
       'engine.p99_last_1000_ms': ms(percentile(last, 99)),
       'engine.ami_delivery_ms_p99': ms(percentile(m.delivery, 99)),
+      'engine.bridge_enter_clock': 'pbx-process wall clock over IPC',
+      'engine.pbx_notice_ipc_ms_min': ms(Math.min(...m.ipc)),
+      'engine.pbx_notice_ipc_ms_p50': ms(percentile(m.ipc, 50)),
       'engine.baseline_rate_cps': BASELINE_RATE_CPS,
       'engine.baseline_ms_p50': ms(percentile(m.baseline, 50)),
       'engine.baseline_ms_p99': ms(percentile(m.baseline, 99)),
@@ -513,14 +497,17 @@ async function run(ctx: BenchContext): Promise<Figures> {
       'engine.ami_requests_per_s_config': AMI_REQUESTS_PER_SECOND,
       'engine.ami_concurrency_config': AMI_CONCURRENCY,
       'engine.event_loop_delay_ms_p99': loopP99,
-      'engine.cpu_ms_per_call': perCall(m.cpuSeconds * 1000),
-      'engine.process_cpu_pct': cpuPct,
+      'engine.agent_cpu_ms_per_call': perCall(m.cpuSeconds * 1000),
+      'engine.agent_cpu_pct': cpuPct,
+      'engine.pbx_cpu_ms_per_call': perCall(m.pbxCpuSeconds * 1000),
+      'engine.pbx_cpu_pct': pbxCpuPct,
       'engine.vswitchd_cpu_pct': vswitchdCpuPct,
       'engine.host_load_1m': loadAfter,
       'engine.flows': m.flows.onSwitch,
-      'engine.rss_mb': mb(m.mem.rss),
-      'engine.heap_used_mb': mb(m.mem.heapUsed),
-      'engine.heap_per_call_kb': heapPerCall,
+      'engine.agent_rss_mb': mb(m.mem.rss),
+      'engine.agent_heap_used_mb': mb(m.mem.heapUsed),
+      'engine.agent_heap_per_call_kb': heapPerCall,
+      'engine.pbx_rss_mb': m.pbxRss === null ? null : Math.round(m.pbxRss * 10) / 10,
       'engine.vswitchd_rss_mb': m.vswitchdRss === null ? null : Math.round(m.vswitchdRss * 10) / 10,
     };
   } finally {
