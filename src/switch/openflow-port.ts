@@ -29,6 +29,8 @@ import {
 import type { ApplyFailure, FlowPort, FlowRef, FlowRemoved, InstalledFlow } from './flow-port.js';
 
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
+/** Flow stats entries `dump` decodes (a few ms) before letting the event loop run. */
+const DECODE_SLICE = 1000;
 /** OXM VLAN_VID carries OFPVID_PRESENT (0x1000) for a tagged packet (1.3.5 §7.2.3.8). */
 const OFPVID_PRESENT = 0x1000;
 
@@ -179,15 +181,14 @@ export function fromStats(e: FlowStatsEntry): InstalledFlow {
       ? e.instructions[0]!.actions
       : null;
   const actions = apply ? fromActions(apply) : null;
-  const base = {
-    cookie: e.cookie,
-    packets: Number(e.packetCount),
-    bytes: Number(e.byteCount),
-    durationSec: e.durationSec,
-  };
+  const packets = Number(e.packetCount);
+  const bytes = Number(e.byteCount);
   if (!match || !actions) {
     return {
-      ...base,
+      cookie: e.cookie,
+      packets,
+      bytes,
+      durationSec: e.durationSec,
       key: `unparsed/${e.tableId}/${e.priority}/${e.cookie.toString(16)}`,
       body: null,
       spec: null,
@@ -201,7 +202,20 @@ export function fromStats(e: FlowStatsEntry): InstalledFlow {
     match,
     actions,
   };
-  return { ...base, key: flowKey(spec), body: flowBody(spec), spec };
+  // The body string is built when first read: audits, every 2 s over every flow, read only
+  // keys and counters; start-up and reconnects read it to diff.
+  let body: string | undefined;
+  return {
+    cookie: e.cookie,
+    packets,
+    bytes,
+    durationSec: e.durationSec,
+    key: flowKey(spec),
+    get body(): string {
+      return (body ??= flowBody(spec));
+    },
+    spec,
+  };
 }
 
 /**
@@ -238,8 +252,15 @@ export class OpenFlowPort implements FlowPort {
     });
   }
 
+  /** Decodes in slices: an audit's 20,000 flows take over 100 ms, too long to block for. */
   async dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
-    return (await this.conn.flowStats({ cookie, cookieMask: mask })).map(fromStats);
+    const entries = await this.conn.flowStats({ cookie, cookieMask: mask });
+    const out: InstalledFlow[] = [];
+    for (let i = 0; i < entries.length; i += DECODE_SLICE) {
+      if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      for (let j = i; j < Math.min(i + DECODE_SLICE, entries.length); j++) out.push(fromStats(entries[j]!));
+    }
+    return out;
   }
 
   async apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[]): Promise<ApplyFailure[]> {

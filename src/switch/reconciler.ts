@@ -18,6 +18,8 @@ interface MirrorEntry {
   packets: number;
   bytes: number;
   durationSec: number;
+  /** `writeMark` once this entry was written (by `sync`) or read back (by `refresh`). */
+  readonly mark: number;
 }
 
 /**
@@ -32,6 +34,8 @@ export class Reconciler {
   /** key → bridge id, for every desired flow. */
   private readonly owners = new Map<string, string>();
   private readonly mirror = new Map<string, MirrorEntry>();
+  /** Counts mirror writes: a dump asked for at mark m may predate any entry marked above m. */
+  private writes = 0;
 
   constructor(
     private readonly port: FlowPort,
@@ -62,6 +66,20 @@ export class Reconciler {
 
   installed(key: string): MirrorEntry | undefined {
     return this.mirror.get(key);
+  }
+
+  /** Take before asking the switch for a dump; see `installedAfter`. */
+  get writeMark(): number {
+    return this.writes;
+  }
+
+  /**
+   * Whether the mirror entry was written (by `sync`, or read back by `refresh`) after
+   * `writeMark` gave `mark`: a dump asked for at that mark may predate it, so the flow's
+   * absence from that dump says nothing.
+   */
+  installedAfter(key: string, mark: number): boolean {
+    return (this.mirror.get(key)?.mark ?? 0) > mark;
   }
 
   /** Brings the given bridges (or all, when omitted) to their desired state in one batch. */
@@ -110,6 +128,7 @@ export class Reconciler {
         packets: prev?.packets ?? 0,
         bytes: prev?.bytes ?? 0,
         durationSec: prev?.durationSec ?? 0,
+        mark: ++this.writes,
       });
     }
     return {
@@ -135,6 +154,7 @@ export class Reconciler {
   async refresh(): Promise<InstalledFlow[]> {
     const flows = await this.port.dump(this.cookieTag, this.cookieMask);
     this.mirror.clear();
+    const mark = ++this.writes;
     const strays = new Set<bigint>();
     for (const f of flows) {
       if (!f.spec) {
@@ -148,6 +168,7 @@ export class Reconciler {
         packets: f.packets,
         bytes: f.bytes,
         durationSec: f.durationSec,
+        mark,
       });
     }
     for (const cookie of strays) {

@@ -432,6 +432,56 @@ describe('switch counters', () => {
   });
 });
 
+describe('the audit', () => {
+  it('does not take flows written after its dump was asked for as removed', async () => {
+    const s = setup({ auditIntervalMs: 1000 });
+    await bridge(s);
+    await mediaFlows(s);
+    // The switch answers the dump as of the request; the reply arrives after a re-INVITE
+    // moved one leg, i.e. after flows with new matches were written.
+    const dump = s.port.dump.bind(s.port);
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = true; // only the audit's dump
+    s.port.dump = async (cookie, mask) => {
+      const asked = await dump(cookie, mask);
+      if (held) {
+        held = false;
+        await gate;
+      }
+      return asked;
+    };
+    const audited = s.engine.audit();
+    s.source.legs.set('1.2', rtpLeg('1.2', v4('0.0.0.0', 10002), v4('198.51.100.12', 5002)));
+    s.source.emit({ kind: 'media-path-hint', channelId: '1.2' });
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('probing');
+    const ops = s.port.ops.length;
+    release();
+    await audited;
+    await s.engine.idle();
+    // Nothing forgotten, nothing sent again: the flows toward the new remote were newer.
+    expect(s.port.ops.slice(ops)).toEqual([]);
+    expect(s.engine.reconciler.installedCount).toBe(4);
+    expect(s.engine.statusOf('B')?.state).toBe('probing');
+  });
+
+  it('still finds a flow the switch lost, among more bridges than it audits in one slice', async () => {
+    const s = setup({ auditIntervalMs: 1000 });
+    await bridge(s);
+    await mediaFlows(s);
+    // Bridges the engine tracks beyond B, so the pass yields to the event loop on the way.
+    for (let i = 0; i < 600; i++) s.engine.schedule(`X${i}`);
+    await s.engine.idle();
+    const fwd = [...s.port.table].find(([, v]) => v.spec.owner.role === 'rtp-forward')!;
+    s.port.table.delete(fwd[0]);
+    await s.engine.audit();
+    await s.engine.idle();
+    expect(s.port.table.has(fwd[0])).toBe(true);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+  });
+});
+
 describe('delivery confirmation', () => {
   const report = (ssrc: number, seq: number) => [
     { sourceSsrc: ssrc, fractionLost: 0, cumulativeLost: 0, highestSequence: seq },

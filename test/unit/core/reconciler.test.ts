@@ -146,4 +146,23 @@ describe('flows with our tag but not our shape', () => {
     expect(res.added).toBe(4);
     expect(port.table.get(key)!.spec.actions.at(-1)?.type).toBe('output');
   });
+
+  it('marks every flow it writes, so a dump asked for earlier can be told to predate it', async () => {
+    const port = new MemoryPort();
+    const r = new Reconciler(port, tagCookie(0xab), TAG_MASK);
+    r.setDesired('B1', pair('B1', 1));
+    await r.sync();
+    const mark = r.writeMark;
+    const first = pair('B1', 1).map((f) => flowKey(f));
+    expect(first.some((k) => r.installedAfter(k, mark))).toBe(false);
+    r.setDesired('B2', pair('B2', 2));
+    await r.sync();
+    expect(pair('B2', 2).every((f) => r.installedAfter(flowKey(f), mark))).toBe(true);
+    // Unchanged flows are not rewritten, so they keep their mark; unknown keys are not after.
+    expect(first.some((k) => r.installedAfter(k, mark))).toBe(false);
+    expect(r.installedAfter('no such flow', mark)).toBe(false);
+    // A refresh reads the switch later than any dump asked for before it.
+    await r.refresh();
+    expect(first.every((k) => r.installedAfter(k, mark))).toBe(true);
+  });
 });

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { FlowStatsEntry } from '../../../src/openflow/index.js';
+import { flowBody, flowKey } from '../../../src/plan/flow-spec.js';
+import { planPair, type PlanLeg, type PlanOptions } from '../../../src/plan/planner.js';
+import { fromStats, toFlowMod } from '../../../src/switch/openflow-port.js';
+import { v4 } from './fixtures.js';
+
+const opts: PlanOptions = {
+  cookieTag: 0xab,
+  table: 0,
+  priority: 1000,
+  idleTimeout: 30,
+  watchIdleTimeout: 300,
+  ttl: 64,
+  bridgeMac: '02:00:00:00:00:01',
+  uplinkPort: 1,
+  vlan: null,
+};
+const leg = (id: string, lport: number, remote: string, rport: number): PlanLeg => ({
+  channelId: id,
+  local: v4('198.51.100.1', lport),
+  remote: v4(remote, rport),
+  nextHopMac: '02:00:00:00:00:aa',
+  dscp: 46,
+});
+
+/** What the switch would report for a flow the agent wrote. */
+function statsOf(mod: ReturnType<typeof toFlowMod>, packets: bigint): FlowStatsEntry {
+  return {
+    tableId: mod.tableId ?? 0,
+    durationSec: 3,
+    durationNsec: 0,
+    priority: mod.priority ?? 0,
+    idleTimeout: mod.idleTimeout ?? 0,
+    hardTimeout: 0,
+    flags: mod.flags ?? 0,
+    cookie: mod.cookie ?? 0n,
+    packetCount: packets,
+    byteCount: packets * 200n,
+    match: mod.match ?? [],
+    instructions: mod.instructions ?? [],
+  };
+}
+
+describe('flow stats read back', () => {
+  it('give the key, counters and body of the flow that was written (the body built when read)', () => {
+    const flows = planPair(
+      'B',
+      'forward',
+      [leg('a', 10000, '198.51.100.10', 4000), leg('b', 10002, '198.51.100.11', 5000)],
+      opts,
+    );
+    for (const f of flows) {
+      const got = fromStats(statsOf(toFlowMod(f), 7n));
+      expect(got.key).toBe(flowKey(f));
+      expect([got.packets, got.bytes, got.durationSec]).toEqual([7, 1400, 3]);
+      expect(got.body).toBe(flowBody(f));
+      // Read twice, copied, serialised: always the same string.
+      expect(got.body).toBe(flowBody(f));
+      expect({ ...got }.body).toBe(flowBody(f));
+      expect(JSON.parse(JSON.stringify({ body: got.body })).body).toBe(flowBody(f));
+      expect(got.spec).toMatchObject({ cookie: f.cookie, match: f.match, actions: f.actions });
+    }
+  });
+});
