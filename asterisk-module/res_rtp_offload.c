@@ -13,7 +13,8 @@
  * of both legs: bound and remote addresses, whether the remote was learned
  * from received RTP, glue result, whether the packet-to-packet relay is
  * active, SRTP, hold, formats and payload-type numbers, framing, SSRC,
- * video and T.38.
+ * video and T.38. The action can be limited to given bridge ids and channel
+ * uniqueids, so that one bridge is read without listing them all.
  *
  * Everything is read with the bridge locked and then each channel locked,
  * the order bridges/bridge_native_rtp.c uses (native_rtp_bridge_compatible
@@ -478,6 +479,209 @@ static int walk_pairs(const char *technology, pair_cb cb, void *data)
 	return count;
 }
 
+/*! At most this many ids (bridge and channel ids together) in one request. */
+#define MAX_FILTER_IDS 256
+
+#define BRIDGE_FILTER_HEADER "BridgeUniqueid"
+#define CHANNEL_FILTER_HEADER "Uniqueid"
+
+/*! The ids of the BridgeUniqueid: and Uniqueid: headers of one request. */
+struct id_filter {
+	/*! A filter header with a non-blank value was given: list only what the ids find. */
+	int active;
+	/*! More than MAX_FILTER_IDS ids were given; the request is refused. */
+	int too_many;
+	size_t count;
+	struct {
+		/*! 1 a bridge id, 0 a channel uniqueid. */
+		int is_bridge;
+		char id[AST_MAX_UNIQUEID];
+	} ids[MAX_FILTER_IDS];
+};
+
+/*!
+ * Adds the comma-separated ids of one header value. Entries are trimmed, empty ones
+ * skipped, and ones that cannot fit a uniqueid (AST_MAX_UNIQUEID, include/asterisk/channel.h;
+ * bridge ids are shorter still, AST_UUID_STR_LEN) are ignored: no bridge or channel has them.
+ */
+static void filter_add_list(struct id_filter *filter, const char *value, int is_bridge)
+{
+	char *copy;
+	char *rest;
+	char *id;
+
+	if (ast_strlen_zero(ast_skip_blanks(value))) {
+		/* astman_get_header cannot tell an empty header from a missing one; neither can this. */
+		return;
+	}
+	filter->active = 1;
+	copy = ast_strdup(value);
+	if (!copy) {
+		/* Counted as too many: refusing is safer than listing fewer bridges than asked. */
+		filter->too_many = 1;
+		return;
+	}
+	rest = copy;
+	while ((id = strsep(&rest, ","))) {
+		id = ast_strip(id);
+		if (ast_strlen_zero(id) || strlen(id) >= AST_MAX_UNIQUEID) {
+			continue;
+		}
+		if (filter->count >= MAX_FILTER_IDS) {
+			filter->too_many = 1;
+			break;
+		}
+		filter->ids[filter->count].is_bridge = is_bridge;
+		ast_copy_string(filter->ids[filter->count].id, id, sizeof(filter->ids[0].id));
+		filter->count++;
+	}
+	ast_free(copy);
+}
+
+/*!
+ * Collects every BridgeUniqueid: and Uniqueid: header. astman_get_header returns only the
+ * first of repeated headers, so the message's headers are read the way main/manager.c
+ * __astman_get_header matches them (case-insensitive name, then ':'); repeating a header is
+ * how a client keeps each line under manager.c's 1024-byte input line limit (get_input).
+ */
+static void filter_parse(struct id_filter *filter, const struct message *m)
+{
+	size_t bridge_len = strlen(BRIDGE_FILTER_HEADER);
+	size_t channel_len = strlen(CHANNEL_FILTER_HEADER);
+	unsigned int x;
+
+	for (x = 0; x < m->hdrcount && !filter->too_many; x++) {
+		const char *h = m->headers[x];
+
+		if (!strncasecmp(h, BRIDGE_FILTER_HEADER, bridge_len) && h[bridge_len] == ':') {
+			filter_add_list(filter, h + bridge_len + 1, 1);
+		} else if (!strncasecmp(h, CHANNEL_FILTER_HEADER, channel_len) && h[channel_len] == ':') {
+			filter_add_list(filter, h + channel_len + 1, 0);
+		}
+	}
+}
+
+/*!
+ * ast_channel_callback match on the whole uniqueid, read under the channel lock as
+ * main/channelstorage_ao2_legacy.c by_uniqueid_cb does (a masquerade swaps uniqueids).
+ */
+static int uniqueid_exact_cb(void *obj, void *arg, void *data, int flags)
+{
+	struct ast_channel *chan = obj;
+	const char *uniqueid = arg;
+	int match;
+
+	(void) data;
+	(void) flags;
+	ast_channel_lock(chan);
+	match = !strcasecmp(ast_channel_uniqueid(chan), uniqueid);
+	ast_channel_unlock(chan);
+	return match ? CMP_MATCH | CMP_STOP : 0;
+}
+
+/*!
+ * The bridge a channel is in, with a reference, or NULL.
+ *
+ * ast_channel_get_by_uniqueid is an index lookup with the cpp_map_name_id channel storage,
+ * but the default ao2_legacy storage (main/channelstorage.h AST_CHANNELSTORAGE_DEFAULT_TYPE)
+ * matches on strncasecmp with the id's own length (channelstorage_ao2_legacy.c
+ * get_by_uniqueid → by_uniqueid_cb), so "1795345512.1" can return "1795345512.12". The
+ * uniqueid is therefore compared again, and only on a mismatch is the container searched
+ * once more for the exact id.
+ *
+ * ast_channel_get_bridge needs the channel locked (include/asterisk/channel.h). Only the
+ * channel is locked here, and it is unlocked before the bridge is: read_bridge then locks
+ * bridge before channel, the order of bridges/bridge_native_rtp.c.
+ */
+static struct ast_bridge *bridge_of_uniqueid(const char *uniqueid)
+{
+	struct ast_channel *chan = ast_channel_get_by_uniqueid(uniqueid);
+	struct ast_bridge *bridge = NULL;
+	int exact = 0;
+
+	if (chan) {
+		ast_channel_lock(chan);
+		exact = !strcasecmp(ast_channel_uniqueid(chan), uniqueid);
+		if (exact) {
+			bridge = ast_channel_get_bridge(chan);
+		}
+		ast_channel_unlock(chan);
+		ast_channel_unref(chan);
+		if (exact) {
+			return bridge;
+		}
+		chan = ast_channel_callback(uniqueid_exact_cb, (char *) uniqueid, NULL, 0);
+		if (chan) {
+			ast_channel_lock(chan);
+			if (!strcasecmp(ast_channel_uniqueid(chan), uniqueid)) {
+				bridge = ast_channel_get_bridge(chan);
+			}
+			ast_channel_unlock(chan);
+			ast_channel_unref(chan);
+		}
+	}
+	return bridge;
+}
+
+/*!
+ * Lists only the bridges the filter's ids find, each once, in the order first found.
+ * Bridge ids are looked up in ast_bridges() (ast_bridge_find_by_id, an rbtree search in
+ * main/bridge.c), channel ids through the channel storage; no lock is held between lookups
+ * and none while a bridge is read, as in walk_pairs. The found bridges are kept referenced
+ * until they have been read, so a bridge named twice (by id and by a channel) is listed once.
+ * \return number of pairs reported
+ */
+static int walk_filtered(const struct id_filter *filter, const char *technology, pair_cb cb, void *data)
+{
+	struct ast_bridge **found;
+	struct pair_info *pair;
+	size_t nfound = 0;
+	size_t i;
+	size_t j;
+	int count = 0;
+
+	if (!filter->count) {
+		return 0;
+	}
+	found = ast_calloc(filter->count, sizeof(*found));
+	pair = ast_malloc(sizeof(*pair));
+	if (!found || !pair) {
+		ast_free(found);
+		ast_free(pair);
+		return -1;
+	}
+	for (i = 0; i < filter->count; i++) {
+		struct ast_bridge *bridge = filter->ids[i].is_bridge
+			? ast_bridge_find_by_id(filter->ids[i].id)
+			: bridge_of_uniqueid(filter->ids[i].id);
+
+		if (!bridge) {
+			continue;
+		}
+		/* At most MAX_FILTER_IDS entries: a linear check is cheaper than a container. */
+		for (j = 0; j < nfound; j++) {
+			if (found[j] == bridge) {
+				break;
+			}
+		}
+		if (j < nfound) {
+			ao2_ref(bridge, -1);
+		} else {
+			found[nfound++] = bridge;
+		}
+	}
+	for (i = 0; i < nfound; i++) {
+		if (read_bridge(found[i], technology, pair)) {
+			cb(pair, data);
+			count++;
+		}
+		ao2_ref(found[i], -1);
+	}
+	ast_free(pair);
+	ast_free(found);
+	return count;
+}
+
 /*! "Held" for a leg: its party put the call on hold, i.e. HOLD was indicated to the peer. */
 static int leg_on_hold(const struct pair_info *pair, int i)
 {
@@ -596,13 +800,27 @@ static int action_rtp_offload_list(struct mansession *s, const struct message *m
 		.s = s,
 		.action_id = astman_get_header(m, "ActionID"),
 	};
+	struct id_filter *filter;
 	int count;
 
 	if (ast_strlen_zero(technology)) {
 		technology = DEFAULT_TECHNOLOGY;
 	}
+	/* About 40 KB: kept off the manager session thread's stack. */
+	filter = ast_calloc(1, sizeof(*filter));
+	if (!filter) {
+		astman_send_error(s, m, "Internal error");
+		return 0;
+	}
+	filter_parse(filter, m);
+	if (filter->too_many) {
+		ast_free(filter);
+		astman_send_error(s, m, "Too many ids: at most 256 BridgeUniqueid and Uniqueid values per request");
+		return 0;
+	}
 	w.buf = ast_str_create(4096);
 	if (!w.buf) {
+		ast_free(filter);
 		astman_send_error(s, m, "Internal error");
 		return 0;
 	}
@@ -611,10 +829,12 @@ static int action_rtp_offload_list(struct mansession *s, const struct message *m
 	 * first, as manager_bridges.c does; a failed walk then ends with zero items.
 	 */
 	astman_send_listack(s, m, "RTP offload pair listing will follow", "start");
-	count = walk_pairs(technology, ami_pair, &w);
+	count = filter->active ? walk_filtered(filter, technology, ami_pair, &w)
+		: walk_pairs(technology, ami_pair, &w);
 	astman_send_list_complete_start(s, m, "RtpOffloadListComplete", count < 0 ? 0 : count);
 	astman_send_list_complete_end(s);
 	ast_free(w.buf);
+	ast_free(filter);
 	return 0;
 }
 
@@ -707,7 +927,9 @@ static int load_module(void)
 			"List bridged RTP stream pairs",
 			"Lists every two-party bridge whose technology is native_rtp (or the\n"
 			"technology named in Technology:, 'all' for any) as RtpOffloadPair events\n"
-			"with Leg1.../Leg2... fields, then RtpOffloadListComplete.\n")) {
+			"with Leg1.../Leg2... fields, then RtpOffloadListComplete.\n"
+			"BridgeUniqueid: and Uniqueid: (comma lists, repeatable, at most 256 ids\n"
+			"in all) list only the bridges with these ids or holding these channels.\n")) {
 		return AST_MODULE_LOAD_DECLINE;
 	}
 	if (ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))) {

@@ -15,9 +15,13 @@ export {
   detectModule,
   isUnknownActionError,
   listCommandsHasModule,
+  MODULE_MAX_FILTER_IDS,
+  MODULE_MAX_LINE_BYTES,
+  planModuleList,
   readModulePairs,
   type ModuleAmiConnection,
   type ModuleDetection,
+  type ModuleListPlan,
   type ModuleRead,
   type ModuleReadOptions,
 } from './reader.js';

@@ -5,10 +5,13 @@ import type Manager from 'asterisk-manager';
 import { AmiDisconnectedError, AmiError } from '../../../src/asterisk/ami/errors.js';
 import type { AmiListResult } from '../../../src/asterisk/ami/list-action.js';
 import { AmiMessage } from '../../../src/asterisk/ami/message.js';
+import { checkAction, type AmiAction } from '../../../src/asterisk/ami/connection.js';
 import {
   detectModule,
+  MODULE_MAX_FILTER_IDS,
   parseModulePairs,
   parsePayloadTypes,
+  planModuleList,
   readModulePairs,
   type ModuleAmiConnection,
   type ModuleLeg,
@@ -37,8 +40,8 @@ function asLibraryDelivers(raw: string): AmiMessage {
 const entries: TranscriptEntry[] = parseTranscript(readFileSync(FIXTURE, 'utf8'));
 
 /** The collected reply of the RtpOffloadList sent with this ActionID, as requestList returns it. */
-function recordedList(actionId: string): AmiListResult {
-  const received = entries
+function recordedList(actionId: string, from: readonly TranscriptEntry[] = entries): AmiListResult {
+  const received = from
     .filter(isWire)
     .filter((e) => e.proto === 'ami' && e.dir === 'received')
     .map((e) => asLibraryDelivers(e.raw))
@@ -51,10 +54,11 @@ function recordedList(actionId: string): AmiListResult {
 }
 
 /** ActionIDs of the RtpOffloadList requests sent after a marker, in order. */
-function listActionIds(marker: string): string[] {
-  const at = entries.findIndex((e) => 'marker' in e && e.marker === marker);
+function listActionIds(marker: string, from: readonly TranscriptEntry[] = entries): string[] {
+  const at = from.findIndex((e) => 'marker' in e && e.marker === marker);
+  if (at < 0) throw new Error(`no marker ${marker}`);
   const ids: string[] = [];
-  for (const e of entries.slice(at + 1)) {
+  for (const e of from.slice(at + 1)) {
     if ('marker' in e) break;
     if (e.dir === 'sent' && e.raw.startsWith('Action: RtpOffloadList')) {
       const m = /ActionID: (\S+)/.exec(e.raw);
@@ -387,5 +391,317 @@ describe('detectModule', () => {
       listCommands: new AmiDisconnectedError('ListCommands', 'closed'),
     });
     await expect(detectModule(down)).rejects.toBeInstanceOf(AmiDisconnectedError);
+  });
+});
+
+const FILTER_FIXTURE = fileURLToPath(
+  new URL('../../fixtures/asterisk-22/module/rtp-offload-filter.jsonl', import.meta.url),
+);
+const filterEntries: TranscriptEntry[] = parseTranscript(readFileSync(FILTER_FIXTURE, 'utf8'));
+
+/** The one RtpOffloadList sent after a marker of the filter recording: its headers and reply. */
+function filterStep(marker: string): { sent: [string, string][]; actionId: string } {
+  const [actionId] = listActionIds(marker, filterEntries);
+  const sent = filterEntries
+    .filter(isWire)
+    .find((e) => e.dir === 'sent' && e.raw.includes(`ActionID: ${actionId}\r\n`));
+  if (!actionId || !sent) throw new Error(`no request after ${marker}`);
+  const headers = sent.raw
+    .split('\r\n')
+    .filter((l) => l.includes(':'))
+    .map((l): [string, string] => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]);
+  return { sent: headers, actionId };
+}
+
+/** The ids a request names in its (possibly repeated) header, split as the module splits them. */
+function namedIds(sent: readonly [string, string][], name: string): string[] {
+  return sent
+    .filter(([k]) => k.toLowerCase() === name.toLowerCase())
+    .flatMap(([, v]) => v.split(','))
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+}
+
+describe('RtpOffloadList filters recorded on Asterisk 22.11.0-rc1 (golden parse)', () => {
+  const full = parseModulePairs(
+    recordedList(listActionIds('list', filterEntries)[0]!, filterEntries).items,
+    NOW,
+  );
+  const step = (marker: string) => {
+    const { sent, actionId } = filterStep(marker);
+    const list = recordedList(actionId, filterEntries);
+    return { sent, list, parsed: parseModulePairs(list.items, NOW) };
+  };
+  const bridgeOf = (uniqueid: string): string => {
+    const leg = full.legs.get(uniqueid);
+    if (!leg) throw new Error(`${uniqueid} not in the unfiltered list`);
+    return leg.bridgeId;
+  };
+
+  it('the unfiltered list has the three calls', () => {
+    expect(full.malformed).toBe(0);
+    expect(full.pairs).toHaveLength(3);
+    expect(full.legs.size).toBe(6);
+  });
+
+  it('BridgeUniqueid: one id → exactly that pair, as in the unfiltered list', () => {
+    const { sent, list, parsed } = step('filter-bridge');
+    const [id] = namedIds(sent, 'BridgeUniqueid');
+    expect(parsed.malformed).toBe(0);
+    expect(parsed.pairs.map((p) => p.bridgeId)).toEqual([id]);
+    expect(list.complete.get('ListItems')).toBe('1');
+    const same = full.pairs.find((p) => p.bridgeId === id)!;
+    expect(parsed.pairs[0]!.legs.map((l) => l.channelId)).toEqual(same.legs.map((l) => l.channelId));
+    expect(parsed.pairs[0]!.technology).toBe(same.technology);
+  });
+
+  it('Uniqueid: one channel → the pair holding it', () => {
+    const { sent, parsed } = step('filter-uniqueid');
+    const [uniqueid] = namedIds(sent, 'Uniqueid');
+    expect(parsed.pairs).toHaveLength(1);
+    expect(parsed.pairs[0]!.bridgeId).toBe(bridgeOf(uniqueid!));
+    expect(parsed.legs.has(uniqueid!)).toBe(true);
+  });
+
+  it.each([
+    ['filter-unknown', 'an unknown bridge id'],
+    ['filter-unknown-uniqueid', 'an unknown uniqueid'],
+    [
+      'filter-uniqueid-prefix',
+      'a prefix of every live uniqueid (ao2_legacy matches prefixes; the module does not)',
+    ],
+    ['filter-technology', 'a native_rtp bridge asked with Technology: simple_bridge'],
+    ['list-after-hangup', 'ids of calls that have ended'],
+  ])('%s: %s → empty list, ListItems: 0', (marker) => {
+    const { list, parsed } = step(marker);
+    expect(list.ack.get('Response')).toBe('Success');
+    expect(list.items).toEqual([]);
+    expect(list.complete.get('ListItems')).toBe('0');
+    expect(parsed.pairs).toEqual([]);
+  });
+
+  it('a mix (bridge named by id and by a channel, unknown, blank and over-long ids) → each pair once', () => {
+    const { sent, list, parsed } = step('filter-mix');
+    const bridgeIds = namedIds(sent, 'BridgeUniqueid');
+    const uniqueids = namedIds(sent, 'Uniqueid');
+    expect(uniqueids.some((u) => u.length > 151)).toBe(true);
+    const found = new Set([...bridgeIds, ...uniqueids.filter((u) => full.legs.has(u)).map(bridgeOf)]);
+    const want = full.pairs.map((p) => p.bridgeId).filter((id) => found.has(id));
+    expect(want).toHaveLength(2);
+    expect(parsed.malformed).toBe(0);
+    expect(parsed.pairs.map((p) => p.bridgeId).sort()).toEqual([...want].sort());
+    expect(list.complete.get('ListItems')).toBe('2');
+  });
+
+  it('repeated BridgeUniqueid headers add up', () => {
+    const { sent, parsed } = step('filter-repeated');
+    expect(sent.filter(([k]) => k === 'BridgeUniqueid')).toHaveLength(2);
+    expect(parsed.pairs.map((p) => p.bridgeId)).toEqual(namedIds(sent, 'BridgeUniqueid'));
+  });
+
+  it('256 ids over repeated lines are accepted; 257 are refused', () => {
+    const max = step('filter-max');
+    expect(namedIds(max.sent, 'BridgeUniqueid')).toHaveLength(MODULE_MAX_FILTER_IDS);
+    expect(max.parsed.pairs).toHaveLength(1);
+    const { sent, actionId } = filterStep('filter-too-many');
+    expect(namedIds(sent, 'BridgeUniqueid')).toHaveLength(MODULE_MAX_FILTER_IDS + 1);
+    const reply = filterEntries
+      .filter(isWire)
+      .find((e) => e.dir === 'received' && e.raw.includes(`ActionID: ${actionId}\r\n`));
+    const msg = asLibraryDelivers(reply!.raw);
+    expect(msg.get('Response')).toBe('Error');
+    expect(msg.get('Message')).toMatch(/^Too many ids: at most 256 /);
+  });
+});
+
+/** A stand-in for the module: answers each action from the recorded unfiltered list. */
+function fakeModule(): ModuleAmiConnection & { sent: AmiAction[] } {
+  const all = recordedList(listActionIds('list', filterEntries)[0]!, filterEntries).items;
+  const sent: AmiAction[] = [];
+  const ids = (v: string | undefined) => new Set((v ?? '').split(',').map((x) => x.trim()));
+  return {
+    sent,
+    request: (action) => Promise.reject(new AmiError(action.Action, 'unexpected')),
+    requestList: (action) => {
+      sent.push(action);
+      const problem = checkAction(action);
+      if (problem) return Promise.reject(problem);
+      const bridges = ids(action.BridgeUniqueid);
+      const channels = ids(action.Uniqueid);
+      const items = all.filter(
+        (m) =>
+          bridges.has(m.get('BridgeUniqueid') ?? '') ||
+          channels.has(m.get('Leg1Uniqueid') ?? '') ||
+          channels.has(m.get('Leg2Uniqueid') ?? ''),
+      );
+      return Promise.resolve({
+        ack: AmiMessage.fromPairs([['Response', 'Success']]),
+        items,
+        complete: AmiMessage.fromPairs([
+          ['EventList', 'Complete'],
+          ['ListItems', String(items.length)],
+        ]),
+        bytes: 100,
+      });
+    },
+  };
+}
+
+describe('planModuleList: the actions a filtered read sends', () => {
+  const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  /** Distinct two-character ids: 256 of them fit one 1024-byte line. */
+  const short = (i: number) => i.toString(36).padStart(2, '0');
+
+  it('no filter: one action, as before', () => {
+    expect(planModuleList()).toEqual({ actions: [{ Action: 'RtpOffloadList' }], problems: [] });
+    expect(planModuleList({ technology: 'all' }).actions).toEqual([
+      { Action: 'RtpOffloadList', Technology: 'all' },
+    ]);
+  });
+
+  it('joins trimmed, distinct ids with commas, keeps Technology', () => {
+    const plan = planModuleList({
+      technology: 'all',
+      bridgeIds: [' b1 ', 'b2', 'b1'],
+      uniqueids: ['1795346079.0'],
+    });
+    expect(plan).toEqual({
+      actions: [
+        { Action: 'RtpOffloadList', Technology: 'all', BridgeUniqueid: 'b1,b2', Uniqueid: '1795346079.0' },
+      ],
+      problems: [],
+    });
+    expect(planModuleList({ uniqueids: ['u1'] }).actions).toEqual([
+      { Action: 'RtpOffloadList', Uniqueid: 'u1' },
+    ]);
+  });
+
+  it('leaves out ids the module would split or ignore, and says so', () => {
+    const plan = planModuleList({ bridgeIds: ['', 'a,b', 'x\r\nAction: Logoff', 'y'.repeat(152), 'ok'] });
+    expect(plan.actions).toEqual([{ Action: 'RtpOffloadList', BridgeUniqueid: 'ok' }]);
+    expect(plan.problems).toHaveLength(4);
+  });
+
+  it('a filter with no ids sends nothing (an empty header would list everything)', () => {
+    expect(planModuleList({ bridgeIds: [], uniqueids: [] }).actions).toEqual([]);
+    expect(planModuleList({ bridgeIds: [' '] }).actions).toEqual([]);
+  });
+
+  it('chunks at 256 ids per request', () => {
+    const plan = planModuleList({ uniqueids: Array.from({ length: 300 }, (_, i) => short(i)) });
+    expect(plan.actions.map((a) => a.Uniqueid!.split(',').length)).toEqual([256, 44]);
+    const mixed = planModuleList({
+      bridgeIds: Array.from({ length: 200 }, (_, i) => short(i)),
+      uniqueids: Array.from({ length: 100 }, (_, i) => short(1000 + i)),
+    });
+    expect(
+      mixed.actions.map((a) => [a.BridgeUniqueid?.split(',').length, a.Uniqueid?.split(',').length]),
+    ).toEqual([
+      [200, 56],
+      [undefined, 44],
+    ]);
+  });
+
+  it('and at 1024 bytes per header line: 27 bridge ids of 36 characters', () => {
+    const plan = planModuleList({ bridgeIds: Array.from({ length: 60 }, (_, i) => uuid(i)) });
+    expect(plan.actions.map((a) => a.BridgeUniqueid!.split(',').length)).toEqual([27, 27, 6]);
+    for (const a of plan.actions) expect(checkAction(a)).toBeNull();
+    expect(plan.actions.flatMap((a) => a.BridgeUniqueid!.split(','))).toEqual(
+      Array.from({ length: 60 }, (_, i) => uuid(i)),
+    );
+  });
+
+  it('every planned action passes the connection’s header checks', () => {
+    const plan = planModuleList({
+      bridgeIds: Array.from({ length: 500 }, (_, i) => uuid(i)),
+      uniqueids: Array.from({ length: 900 }, (_, i) => `1795346079.${i}`),
+    });
+    expect(plan.actions.length).toBeGreaterThan(1);
+    for (const a of plan.actions) {
+      expect(checkAction(a)).toBeNull();
+      const n = (a.BridgeUniqueid?.split(',').length ?? 0) + (a.Uniqueid?.split(',').length ?? 0);
+      expect(n).toBeLessThanOrEqual(MODULE_MAX_FILTER_IDS);
+    }
+    expect(plan.actions.flatMap((a) => a.Uniqueid?.split(',') ?? [])).toHaveLength(900);
+  });
+});
+
+describe('readModulePairs with filters', () => {
+  const full = parseModulePairs(
+    recordedList(listActionIds('list', filterEntries)[0]!, filterEntries).items,
+    NOW,
+  );
+  const [p1, p2, p3] = full.pairs as [
+    (typeof full.pairs)[number],
+    (typeof full.pairs)[number],
+    (typeof full.pairs)[number],
+  ];
+
+  it('sends the filter headers and parses the pairs found', async () => {
+    const c = fakeModule();
+    const r = await readModulePairs(c, {
+      technology: 'all',
+      bridgeIds: [p1.bridgeId],
+      uniqueids: [p3.legs[1].channelId],
+      now: () => NOW,
+    });
+    expect(c.sent).toEqual([
+      {
+        Action: 'RtpOffloadList',
+        Technology: 'all',
+        BridgeUniqueid: p1.bridgeId,
+        Uniqueid: p3.legs[1].channelId,
+      },
+    ]);
+    expect(r.pairs.map((p) => p.bridgeId).sort()).toEqual([p1.bridgeId, p3.bridgeId].sort());
+    expect(r).toMatchObject({ requests: 1, listItems: 2, problems: [] });
+  });
+
+  it('a bridge found in two chunks (by a channel, then by id) is kept once', async () => {
+    const c = fakeModule();
+    const bridgeIds = [
+      p2.bridgeId,
+      ...Array.from({ length: 40 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),
+      p1.bridgeId,
+    ];
+    // 27 bridge ids fit a line: p1's id goes into the second request, its channel into the first.
+    const r = await readModulePairs(c, { bridgeIds, uniqueids: [p1.legs[0].channelId], now: () => NOW });
+    expect(c.sent).toHaveLength(2);
+    expect(c.sent[0]!.Uniqueid).toBe(p1.legs[0].channelId);
+    expect(c.sent[1]!.BridgeUniqueid).toContain(p1.bridgeId);
+    expect(r.requests).toBe(2);
+    expect(r.malformed).toBe(0);
+    expect(r.pairs.map((p) => p.bridgeId).sort()).toEqual([p1.bridgeId, p2.bridgeId].sort());
+    expect(r.legs.size).toBe(4);
+    // Summed over the chunks: p1 was listed by both.
+    expect(r.listItems).toBe(3);
+    expect(r.bytes).toBe(200);
+  });
+
+  it('no ids: no request, nothing listed', async () => {
+    const c = fakeModule();
+    const r = await readModulePairs(c, { bridgeIds: [], uniqueids: [], now: () => NOW });
+    expect(c.sent).toEqual([]);
+    expect(r).toMatchObject({ requests: 0, listItems: 0, bytes: 0, malformed: 0 });
+    expect(r.pairs).toEqual([]);
+  });
+
+  it('unusable ids become problems; the rest is read', async () => {
+    const c = fakeModule();
+    const r = await readModulePairs(c, { uniqueids: ['a,b', p1.legs[0].channelId], now: () => NOW });
+    expect(r.pairs.map((p) => p.bridgeId)).toEqual([p1.bridgeId]);
+    expect(r.problems).toHaveLength(1);
+  });
+
+  it('the recorded mixed reply parses through the reader', async () => {
+    const { sent, actionId } = filterStep('filter-mix');
+    const c = stubConnection({ list: recordedList(actionId, filterEntries) });
+    const r = await readModulePairs(c, {
+      bridgeIds: namedIds(sent, 'BridgeUniqueid'),
+      uniqueids: namedIds(sent, 'Uniqueid').filter((u) => u.length <= 151),
+      now: () => NOW,
+    });
+    expect(r).toMatchObject({ requests: 1, listItems: 2, malformed: 0, problems: [] });
+    expect(r.legs.size).toBe(4);
   });
 });
