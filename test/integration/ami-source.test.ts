@@ -113,6 +113,8 @@ describe('AmiSource against the simulated PBX', () => {
     expect(snapshots).toHaveLength(100);
     expect(snapshots.every((b) => b.channels.length === 2 && b.technology === 'native_rtp')).toBe(true);
 
+    // The first query also checks once whether res_rtp_offload is loaded (it is not here).
+    await source.bridgeTechnologies(['not-a-bridge']);
     const before = source.stats().requests;
     const techs = await source.bridgeTechnologies(calls.map((c) => c.bridgeId));
     expect([...techs.values()].filter((t) => t === 'native_rtp')).toHaveLength(100);

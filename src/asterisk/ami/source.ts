@@ -27,6 +27,7 @@ import { endpointFactsFromDetail, sipPeerDirectMedia } from './endpoint-facts.js
 import { AmiDisconnectedError, AmiError, AmiTimeoutError, type AmiClientError } from './errors.js';
 import { translateEvent } from './event-translator.js';
 import { readRtpLeg } from './leg-reader.js';
+import { ModuleBatcher } from './module-batcher.js';
 import type { AmiMessage } from './message.js';
 import { resolveAmiOptions, type AmiSourceOptions, type ResolvedAmiSourceOptions } from './options.js';
 
@@ -56,6 +57,8 @@ export class AmiSource implements PbxSource {
   /** chan_sip only: channels with a Hold not yet followed by Unhold. */
   readonly #held = new Set<string>();
   readonly #endpointCache = new Map<string, CacheEntry<EndpointFacts | null>>();
+  /** res_rtp_offload, when loaded: all legs of the bridges asked in one tick, one request. */
+  readonly #module: ModuleBatcher;
   /** Bound RTP address per channel: fixed for the life of the RTP instance. */
   readonly #boundAddress = new Map<string, SocketAddr>();
   readonly #sipPeerCache = new Map<string, CacheEntry<boolean | null>>();
@@ -102,6 +105,10 @@ export class AmiSource implements PbxSource {
       { minIntervalMs: o.technologyMinIntervalMs, now: o.now, logger: o.logger },
     );
     this.#connection.onEvent((msg) => this.#onAmiEvent(msg));
+    this.#module = new ModuleBatcher(this.#connection, {
+      now: this.#options.now,
+      logger: this.#options.logger,
+    });
     this.#connection.onReady(() => void this.#onReady());
     this.#connection.onDown((down) => this.#onDown(down.reason, down.wasReady));
     this.#connection.onAuthFailed((err) => this.#failStart(err));
@@ -205,13 +212,22 @@ export class AmiSource implements PbxSource {
     return snapshots;
   }
 
-  bridgeTechnologies(bridgeIds: readonly string[]): Promise<Map<string, BridgeTechnology>> {
-    if (bridgeIds.length === 0) return Promise.resolve(new Map());
-    return this.#technology.query(bridgeIds);
+  async bridgeTechnologies(bridgeIds: readonly string[]): Promise<Map<string, BridgeTechnology>> {
+    if (bridgeIds.length === 0) return new Map();
+    const listed = await this.#module.bridges(bridgeIds);
+    const missing = bridgeIds.filter((id) => !listed.has(id));
+    if (missing.length === 0) return listed;
+    // Bridges the module does not list (not two-party, or no module): ask as before.
+    for (const [id, t] of await this.#technology.query(missing)) listed.set(id, t);
+    return listed;
   }
 
   async readLeg(channel: ChannelInfo): Promise<RtpLeg> {
     this.#legReads++;
+    // The module tells what Getvar cannot: whether the remote was learned, and the
+    // payload-type numbers of each leg.
+    const fromModule = await this.#module.leg(channel.id);
+    if (fromModule) return fromModule;
     const facts = channel.driver === 'pjsip' ? await this.endpointFacts(channel).catch(() => null) : null;
     const result = await readRtpLeg(
       {
@@ -265,6 +281,8 @@ export class AmiSource implements PbxSource {
 
   async #onReady(): Promise<void> {
     this.#buffered = [];
+    // Loaded or unloaded since last time: find out again.
+    this.#module.reset();
     let startupTime = '';
     try {
       const status = await this.#connection.request({ Action: 'CoreStatus' }, 50);
