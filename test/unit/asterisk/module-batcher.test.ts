@@ -24,7 +24,7 @@ function peer(
   const p = {
     lists: [] as AmiAction[],
     requests: 0,
-    async request(action: AmiAction) {
+    async request(_action: AmiAction) {
       p.requests++;
       return AmiMessage.fromPairs(
         loaded
