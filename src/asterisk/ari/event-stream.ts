@@ -30,6 +30,8 @@ export interface AriEventStreamOptions {
   readonly app: string;
   readonly connectTimeoutMs: number;
   readonly pingIntervalMs: number;
+  /** ari-client's own reconnect of a dropped socket is given this long, then a fresh client. */
+  readonly socketRetryMs: number;
   readonly reconnect: BackoffOptions;
   readonly logger: AmiLogger;
   readonly random: () => number;
@@ -59,6 +61,7 @@ export class AriEventStream {
   #restarts = 0;
   #retryTimer: ReturnType<typeof setTimeout> | null = null;
   #pingTimer: ReturnType<typeof setInterval> | null = null;
+  #giveUpTimer: ReturnType<typeof setTimeout> | null = null;
   #awaitingPong = false;
 
   constructor(options: AriEventStreamOptions, handlers: AriEventStreamHandlers) {
@@ -130,6 +133,13 @@ export class AriEventStream {
       if (gen !== this.#generation) return;
       this.#lost(`websocket closed${err ? `: ${describe(err)}` : ''}`);
       this.#setStatus('reconnecting');
+      // Fires once per drop; ari-client's retries after it keep emitting this event.
+      this.#giveUpTimer ??= setTimeout(() => {
+        this.#giveUpTimer = null;
+        if (gen === this.#generation) {
+          this.#scheduleRestart(`ari-client did not reopen the socket within ${this.#o.socketRetryMs} ms`);
+        }
+      }, this.#o.socketRetryMs);
     });
     client.on('WebSocketMaxRetries', (err: unknown) => {
       if (gen !== this.#generation) return;
@@ -158,6 +168,7 @@ export class AriEventStream {
         );
       });
     }
+    this.#clearGiveUp();
     this.#attempt = 0;
     this.#awaitingPong = false;
     this.#startPing(gen, client);
@@ -205,8 +216,14 @@ export class AriEventStream {
     }, delay);
   }
 
+  #clearGiveUp(): void {
+    if (this.#giveUpTimer) clearTimeout(this.#giveUpTimer);
+    this.#giveUpTimer = null;
+  }
+
   #discard(): void {
     this.#generation++;
+    this.#clearGiveUp();
     if (this.#pingTimer) clearInterval(this.#pingTimer);
     this.#pingTimer = null;
     const client = this.#client;

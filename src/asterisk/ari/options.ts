@@ -31,6 +31,12 @@ export interface AriSourceOptions {
   readonly startTimeoutMs?: number;
   /** WebSocket ping period; a ping unanswered by the next one ends the socket. 0 = off. @default 20000 */
   readonly pingIntervalMs?: number;
+  /**
+   * How long ari-client may try to reopen a dropped socket by itself before this source
+   * discards it and starts a fresh client. ari-client's own limit (10 tries, 100 ms doubling
+   * up to 10 s: ~43 s, then WebSocketMaxRetries) cannot be set. @default 45000
+   */
+  readonly socketRetryMs?: number;
   /** Restart backoff once ari-client gave up (WebSocketMaxRetries) or could not connect. */
   readonly reconnect?: Partial<BackoffOptions>;
   /**
@@ -72,6 +78,7 @@ export const DEFAULT_ARI_OPTIONS = Object.freeze({
   requestTimeoutMs: 5000,
   startTimeoutMs: 30_000,
   pingIntervalMs: 20_000,
+  socketRetryMs: 45_000,
   reconnect: DEFAULT_BACKOFF,
   queue: Object.freeze({ concurrency: 4, intervalCap: 200, intervalMs: 1000 }),
   singleBridgeQueryLimit: 4,
@@ -88,6 +95,7 @@ export function resolveAriOptions(options: AriSourceOptions): ResolvedAriSourceO
     requestTimeoutMs: options.requestTimeoutMs ?? d.requestTimeoutMs,
     startTimeoutMs: options.startTimeoutMs ?? d.startTimeoutMs,
     pingIntervalMs: options.pingIntervalMs ?? d.pingIntervalMs,
+    socketRetryMs: options.socketRetryMs ?? d.socketRetryMs,
     reconnect: { ...d.reconnect, ...options.reconnect },
     queue: { ...d.queue, ...options.queue },
     singleBridgeQueryLimit: options.singleBridgeQueryLimit ?? d.singleBridgeQueryLimit,

@@ -108,6 +108,7 @@ export class AriSource implements PbxSource {
         app: o.app,
         connectTimeoutMs: o.requestTimeoutMs,
         pingIntervalMs: o.pingIntervalMs,
+        socketRetryMs: o.socketRetryMs,
         reconnect: o.reconnect,
         logger: o.logger,
         random: o.random,
