@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { AmiSource } from './asterisk/index.js';
+import { AmiSource, AriSource } from './asterisk/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { loadConfig, type Config } from './config.js';
 import type { AgentControl, AgentStatus } from './control/api.js';
@@ -133,20 +133,7 @@ export class Agent implements AgentControl {
       logger: ofLog,
       reconnect: { ...DEFAULT_BACKOFF, maxDelayMs: 1000 },
     });
-    const ami = cfg.asterisk.ami;
-    const source =
-      options.source ??
-      new AmiSource({
-        host: ami.host,
-        port: ami.port,
-        username: ami.username,
-        secret: ami.secret,
-        requestTimeoutMs: ami.requestTimeoutMs,
-        // Resync soon after Asterisk is back: offloads are only kept for the grace period.
-        reconnect: { initialDelayMs: 250, maxDelayMs: 2000 },
-        queue: { concurrency: ami.requestConcurrency, intervalCap: ami.requestsPerSecond, intervalMs: 1000 },
-        logger: log.child({ part: 'ami' }),
-      });
+    const source = options.source ?? pbxSource(cfg, log);
     const agent = new Agent(cfg, source, conn, nextHop, ifaddrs, log, clock);
     await agent.begin(options.control ?? true);
     return agent;
@@ -306,6 +293,32 @@ export class Agent implements AgentControl {
       killSwitch: this.engine.killSwitchOn,
     });
   }
+}
+
+/** The PBX adapter the configuration names. */
+function pbxSource(cfg: Config, log: Logger): PbxSource & { status?: string } {
+  const { ami, ari } = cfg.asterisk;
+  if (cfg.asterisk.source === 'ari' && ari) {
+    return new AriSource({
+      url: ari.url,
+      username: ari.username,
+      password: ari.password,
+      app: ari.app,
+      logger: log.child({ part: 'ari' }),
+    });
+  }
+  if (!ami) throw new Error('config: asterisk.ami is required when asterisk.source is "ami"');
+  return new AmiSource({
+    host: ami.host,
+    port: ami.port,
+    username: ami.username,
+    secret: ami.secret,
+    requestTimeoutMs: ami.requestTimeoutMs,
+    // Resync soon after Asterisk is back: offloads are only kept for the grace period.
+    reconnect: { initialDelayMs: 250, maxDelayMs: 2000 },
+    queue: { concurrency: ami.requestConcurrency, intervalCap: ami.requestsPerSecond, intervalMs: 1000 },
+    logger: log.child({ part: 'ami' }),
+  });
 }
 
 /** `rtp-offload run --config FILE`: runs until SIGINT/SIGTERM. */

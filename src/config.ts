@@ -23,8 +23,26 @@ export interface AmiConfig {
   readonly requestTimeoutMs: number;
 }
 
+export interface AriConfig {
+  /** Base URL of Asterisk's HTTP server, without `/ari`. */
+  readonly url: string;
+  readonly username: string;
+  /** Read from the environment variable named by `passwordEnv`; never from the file or argv. */
+  readonly password: string;
+  readonly app: string;
+}
+
 export interface Config {
-  readonly asterisk: { readonly ami: AmiConfig };
+  /**
+   * Which interface the agent reads Asterisk through. AMI is the default and the one that
+   * can read endpoint configuration (PJSIPShowEndpoint); ARI sees ordinary Dial() calls
+   * through `subscribeAll`.
+   */
+  readonly asterisk: {
+    readonly source: 'ami' | 'ari';
+    readonly ami: AmiConfig | null;
+    readonly ari: AriConfig | null;
+  };
   readonly switch: {
     /** `unix:/path/to/breth0.mgmt` or `tcp:host:port`. */
     readonly target: string;
@@ -199,26 +217,49 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     throw new ConfigError('(root)', 'must be a JSON object');
   const root = new Reader(input as Json, '');
   const ast = root.section('asterisk');
+  const source = ast.string('source', 'ami');
+  if (source !== 'ami' && source !== 'ari')
+    throw new ConfigError('asterisk.source', `must be "ami" or "ari", got ${show(source)}`);
+  const secretFrom = (key: string, envName: string): string => {
+    const value = env[envName];
+    if (value === undefined || value === '') {
+      throw new ConfigError(
+        key,
+        `environment variable ${envName} is not set (secrets are read from it, never from the file)`,
+      );
+    }
+    return value;
+  };
+  let amiCfg: AmiConfig | null = null;
   const ami = ast.section('ami');
-  const secretEnv = ami.string('secretEnv', DEFAULTS.ami.secretEnv);
-  const secret = env[secretEnv];
-  if (secret === undefined || secret === '') {
-    throw new ConfigError(
-      'asterisk.ami.secretEnv',
-      `environment variable ${secretEnv} is not set (the AMI secret is read from it, never from the file)`,
-    );
+  if (source === 'ami') {
+    const secret = secretFrom('asterisk.ami.secretEnv', ami.string('secretEnv', DEFAULTS.ami.secretEnv));
+    amiCfg = {
+      host: ami.string('host', DEFAULTS.ami.host),
+      port: ami.int('port', DEFAULTS.ami.port, 1, 65535),
+      username: ami.string('username'),
+      requestConcurrency: ami.int('requestConcurrency', DEFAULTS.ami.requestConcurrency, 1, 256),
+      requestsPerSecond: ami.int('requestsPerSecond', DEFAULTS.ami.requestsPerSecond, 1, 100_000),
+      requestTimeoutMs: ami.int('requestTimeoutMs', DEFAULTS.ami.requestTimeoutMs, 100, 600_000),
+    } as AmiConfig;
+    // Non-enumerable: a logged or serialised config never shows it.
+    Object.defineProperty(amiCfg, 'secret', { value: secret, enumerable: false });
+    ami.done();
   }
-  const amiCfg = {
-    host: ami.string('host', DEFAULTS.ami.host),
-    port: ami.int('port', DEFAULTS.ami.port, 1, 65535),
-    username: ami.string('username'),
-    requestConcurrency: ami.int('requestConcurrency', DEFAULTS.ami.requestConcurrency, 1, 256),
-    requestsPerSecond: ami.int('requestsPerSecond', DEFAULTS.ami.requestsPerSecond, 1, 100_000),
-    requestTimeoutMs: ami.int('requestTimeoutMs', DEFAULTS.ami.requestTimeoutMs, 100, 600_000),
-  } as AmiConfig;
-  // Non-enumerable: a logged or serialised config never shows it.
-  Object.defineProperty(amiCfg, 'secret', { value: secret, enumerable: false });
-  ami.done();
+  let ariCfg: AriConfig | null = null;
+  const ari = ast.section('ari');
+  if (source === 'ari') {
+    const password = secretFrom('asterisk.ari.passwordEnv', ari.string('passwordEnv', 'RTPO_ARI_PASSWORD'));
+    const url = ari.string('url', 'http://127.0.0.1:8088');
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(url))
+      throw new ConfigError(
+        'asterisk.ari.url',
+        `must be http(s)://host[:port] without a path, got ${show(url)}`,
+      );
+    ariCfg = { url, username: ari.string('username'), app: ari.string('app', 'rtp-offload') } as AriConfig;
+    Object.defineProperty(ariCfg, 'password', { value: password, enumerable: false });
+    ari.done();
+  }
   ast.done();
 
   const sw = root.section('switch');
@@ -290,7 +331,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError('logLevel', `must be debug, info, warn or error, got ${show(logLevel)}`);
   const cfg: Config = {
-    asterisk: { ami: amiCfg },
+    asterisk: { source, ami: amiCfg, ari: ariCfg },
     switch: switchCfg,
     policy: policyCfg,
     engine: engineCfg,

@@ -20,7 +20,8 @@ function errorOf(input: unknown, e: NodeJS.ProcessEnv = env): ConfigError {
 describe('configuration', () => {
   it('fills defaults and freezes the result', () => {
     const c = parseConfig(minimal, env);
-    expect(c.asterisk.ami.port).toBe(5038);
+    expect(c.asterisk.source).toBe('ami');
+    expect(c.asterisk.ami?.port).toBe(5038);
     expect(c.switch.priority).toBe(1000);
     expect(c.policy.assumeSamePayloadTypes).toBe(false);
     expect(c.control.mode).toBe(0o660);
@@ -29,7 +30,7 @@ describe('configuration', () => {
 
   it('reads the AMI secret from the environment and keeps it out of serialised output', () => {
     const c = parseConfig(minimal, env);
-    expect(c.asterisk.ami.secret).toBe('s3cret');
+    expect(c.asterisk.ami?.secret).toBe('s3cret');
     expect(JSON.stringify(c)).not.toContain('s3cret');
   });
 
@@ -58,11 +59,35 @@ describe('configuration', () => {
       'policy.localAddresses.ipv4',
     ],
     ['a missing username', { ...minimal, asterisk: { ami: {} } }, env, 'asterisk.ami.username'],
+    ['an unknown Asterisk interface', { ...minimal, asterisk: { source: 'sip' } }, env, 'asterisk.source'],
+    [
+      'an ARI password missing from the environment',
+      { ...minimal, asterisk: { source: 'ari', ari: { username: 'u' } } },
+      env,
+      'asterisk.ari.passwordEnv',
+    ],
+    [
+      'an ARI URL with a path',
+      { ...minimal, asterisk: { source: 'ari', ari: { username: 'u', url: 'http://pbx:8088/ari' } } },
+      { RTPO_ARI_PASSWORD: 'p' },
+      'asterisk.ari.url',
+    ],
   ])('rejects %s, naming the key', (_n, input, e, key) => {
     const err = errorOf(input, e);
     expect(err.code).toBe('CONFIG_INVALID');
     expect(err.key).toBe(key);
     expect(err.message).toContain(key);
+  });
+
+  it('reads Asterisk over ARI when told to, with the password from the environment only', () => {
+    const c = parseConfig(
+      { ...minimal, asterisk: { source: 'ari', ari: { username: 'offload', url: 'http://192.0.2.5:8088' } } },
+      { RTPO_ARI_PASSWORD: 'pw' },
+    );
+    expect(c.asterisk.source).toBe('ari');
+    expect(c.asterisk.ari?.password).toBe('pw');
+    expect(c.asterisk.ami).toBeNull();
+    expect(JSON.stringify(c)).not.toContain('pw');
   });
 
   it('accepts hex cookie tags and tcp targets', () => {
