@@ -13,7 +13,6 @@ import type {
   PbxSource,
   PbxSourceStats,
   RtpLeg,
-  SocketAddr,
 } from '../../model/pbx.js';
 import {
   bridgeIdsFromList,
@@ -30,6 +29,7 @@ import { readRtpLeg } from './leg-reader.js';
 import { ModuleBatcher } from './module-batcher.js';
 import type { AmiMessage } from './message.js';
 import { resolveAmiOptions, type AmiSourceOptions, type ResolvedAmiSourceOptions } from './options.js';
+import { PbxEventFanout } from '../shared/event-fanout.js';
 
 export interface AmiSourceStats extends PbxSourceStats {
   readonly status: AmiStatus;
@@ -51,21 +51,15 @@ export class AmiSource implements PbxSource {
   readonly #options: ResolvedAmiSourceOptions;
   readonly #connection: AmiConnection;
   readonly #technology: TechnologyQuery;
-  readonly #listeners: ((event: PbxEvent) => void)[] = [];
   /** Bridges known to exist: from BridgeCreate/Destroy and every full listing. */
   readonly #bridges = new Set<string>();
-  /** chan_sip only: channels with a Hold not yet followed by Unhold. */
-  readonly #held = new Set<string>();
   readonly #endpointCache = new Map<string, CacheEntry<EndpointFacts | null>>();
   /** res_rtp_offload, when loaded: all legs of the bridges asked in one tick, one request. */
   readonly #module: ModuleBatcher;
-  /** Bound RTP address per channel: fixed for the life of the RTP instance. */
-  readonly #boundAddress = new Map<string, SocketAddr>();
   readonly #sipPeerCache = new Map<string, CacheEntry<boolean | null>>();
   /** Events seen between login and the `connected` report, delivered right after it. */
   #buffered: AmiMessage[] | null = null;
   #startupTime: string | null = null;
-  #lastHintChannel: string | null = null;
   #malformed = 0;
   #getvars = 0;
   #legReads = 0;
@@ -77,8 +71,12 @@ export class AmiSource implements PbxSource {
     readonly timer: ReturnType<typeof setTimeout>;
   } | null = null;
 
+  /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
+  readonly #fanout: PbxEventFanout;
+
   constructor(options: AmiSourceOptions) {
     this.#options = resolveAmiOptions(options);
+    this.#fanout = new PbxEventFanout(this.#options.logger);
     this.name = this.#options.name;
     const o = this.#options;
     this.#connection = new AmiConnection({
@@ -155,7 +153,7 @@ export class AmiSource implements PbxSource {
   }
 
   onEvent(listener: (event: PbxEvent) => void): void {
-    this.#listeners.push(listener);
+    this.#fanout.on(listener);
   }
 
   stats(): AmiSourceStats {
@@ -233,18 +231,18 @@ export class AmiSource implements PbxSource {
       {
         getvar: (id, variable) => this.#getvar(id, variable),
         sipDirectMedia: (peer) => this.#sipDirectMedia(peer),
-        heldByEvents: (id) => this.#held.has(id),
+        heldByEvents: (id) => this.#fanout.held.has(id),
         now: this.#options.now,
       },
       channel,
       {
-        local: this.#boundAddress.get(channel.id) ?? null,
+        local: this.#fanout.boundAddress.get(channel.id) ?? null,
         ...(facts
           ? { directMediaConfigured: facts.directMedia, encryptionConfigured: facts.mediaEncryption !== 'no' }
           : {}),
       },
     );
-    if (result.leg.local) this.#boundAddress.set(channel.id, result.leg.local);
+    if (result.leg.local) this.#fanout.boundAddress.set(channel.id, result.leg.local);
     if (result.problems.length > 0) {
       this.#options.logger.warn('rtp leg partly unreadable', {
         channel: channel.name,
@@ -299,14 +297,14 @@ export class AmiSource implements PbxSource {
     if (restarted) {
       // Nothing learned from the old process is valid: its bridges and channels are gone.
       this.#bridges.clear();
-      this.#held.clear();
+      this.#fanout.held.clear();
       this.#endpointCache.clear();
       this.#sipPeerCache.clear();
     }
     this.#options.logger.info('ami connected', { startupTime, restarted });
     const buffered = this.#buffered;
     this.#buffered = null;
-    this.#emit({ kind: 'connected', source: this.name, startupTime, restarted });
+    this.#fanout.emit({ kind: 'connected', source: this.name, startupTime, restarted });
     const pending = this.#pendingStart;
     if (pending) {
       this.#pendingStart = null;
@@ -319,12 +317,11 @@ export class AmiSource implements PbxSource {
   #onDown(reason: string, wasReady: boolean): void {
     this.#buffered = null;
     // Hangups may be missed while down, and a restarted Asterisk reuses nothing.
-    this.#boundAddress.clear();
-    this.#lastHintChannel = null;
+    this.#fanout.connectionLost();
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', reason));
     if (!wasReady) return;
     const why = this.#shutdownNote ? `${reason}; ${this.#shutdownNote}` : reason;
-    this.#emit({ kind: 'disconnected', source: this.name, reason: why });
+    this.#fanout.emit({ kind: 'disconnected', source: this.name, reason: why });
   }
 
   #onAmiEvent(msg: AmiMessage): void {
@@ -349,16 +346,8 @@ export class AmiSource implements PbxSource {
       }
       return;
     }
-    const event = t.event;
-    if (event.kind === 'media-path-hint') {
-      // Both BRIDGEPEER and BRIDGEPVTCALLID are re-set per channel, back to back: one hint.
-      if (this.#lastHintChannel === event.channelId) return;
-      this.#lastHintChannel = event.channelId;
-    } else {
-      this.#lastHintChannel = null;
-    }
-    this.#track(event);
-    this.#emit(event);
+    this.#track(t.event);
+    this.#fanout.deliver(t.event);
   }
 
   #track(event: PbxEvent): void {
@@ -372,31 +361,8 @@ export class AmiSource implements PbxSource {
       case 'channel-entered':
         this.#bridges.add(event.bridgeId);
         break;
-      case 'channel-hold':
-        this.#held.add(event.channelId);
-        break;
-      case 'channel-unhold':
-        this.#held.delete(event.channelId);
-        break;
-      case 'hangup':
-        this.#held.delete(event.channelId);
-        this.#boundAddress.delete(event.channelId);
-        break;
       default:
         break;
-    }
-  }
-
-  #emit(event: PbxEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.#options.logger.error('pbx event listener threw', {
-          kind: event.kind,
-          error: (err as Error).message,
-        });
-      }
     }
   }
 

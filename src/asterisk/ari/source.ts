@@ -17,7 +17,6 @@ import type {
   PbxSource,
   PbxSourceStats,
   RtpLeg,
-  SocketAddr,
 } from '../../model/pbx.js';
 import { readRtpLeg } from '../ami/leg-reader.js';
 import { endpointFactsFromConfigTuples } from './endpoint-facts.js';
@@ -37,6 +36,7 @@ import { resolveAriOptions, type AriSourceOptions, type ResolvedAriSourceOptions
 import { joinBridgesAndChannels, readBridgeJson, type ListingProblem } from './resources.js';
 import { readChannelVariable } from './variable-values.js';
 import type { Client } from 'ari-client';
+import { PbxEventFanout } from '../shared/event-fanout.js';
 
 export interface AriSourceStats extends PbxSourceStats {
   readonly status: AriStatus;
@@ -63,17 +63,12 @@ export class AriSource implements PbxSource {
   readonly #options: ResolvedAriSourceOptions;
   readonly #http: AriHttp;
   readonly #stream: AriEventStream;
-  readonly #listeners: ((event: PbxEvent) => void)[] = [];
-  readonly #held = new Set<string>();
   readonly #endpointCache = new Map<string, CacheEntry<EndpointFacts | null>>();
-  /** Bound RTP address per channel: fixed for the life of the RTP instance. */
-  readonly #boundAddress = new Map<string, SocketAddr>();
   /** Frames that arrived while `connected` was being prepared, delivered right after it. */
   #buffered: string[] | null = null;
   #startupTime: string | null = null;
   /** The startup time read by the probe that preceded the current client. */
   #probedStartup: string | null = null;
-  #lastHintChannel: string | null = null;
   #events = 0;
   #malformed = 0;
   #unknown = 0;
@@ -88,8 +83,12 @@ export class AriSource implements PbxSource {
     readonly timer: ReturnType<typeof setTimeout>;
   } | null = null;
 
+  /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
+  readonly #fanout: PbxEventFanout;
+
   constructor(options: AriSourceOptions, internals: AriSourceInternals = {}) {
     this.#options = resolveAriOptions(options);
+    this.#fanout = new PbxEventFanout(this.#options.logger);
     const o = this.#options;
     this.name = o.name;
     this.#http = new AriHttp({
@@ -171,7 +170,7 @@ export class AriSource implements PbxSource {
   }
 
   onEvent(listener: (event: PbxEvent) => void): void {
-    this.#listeners.push(listener);
+    this.#fanout.on(listener);
   }
 
   stats(): AriSourceStats {
@@ -261,18 +260,18 @@ export class AriSource implements PbxSource {
         // chan_sip's peer settings (SIPshowpeer) have no ARI counterpart: direct media unknown,
         // which the reader takes as on (the unsafe value).
         sipDirectMedia: () => Promise.resolve(null),
-        heldByEvents: (id) => this.#held.has(id),
+        heldByEvents: (id) => this.#fanout.held.has(id),
         now: this.#options.now,
       },
       channel,
       {
-        local: this.#boundAddress.get(channel.id) ?? null,
+        local: this.#fanout.boundAddress.get(channel.id) ?? null,
         ...(facts
           ? { directMediaConfigured: facts.directMedia, encryptionConfigured: facts.mediaEncryption !== 'no' }
           : {}),
       },
     );
-    if (result.leg.local) this.#boundAddress.set(channel.id, result.leg.local);
+    if (result.leg.local) this.#fanout.boundAddress.set(channel.id, result.leg.local);
     if (result.problems.length > 0 || failed.length > 0) {
       this.#options.logger.warn('rtp leg partly unreadable', {
         channel: channel.name,
@@ -379,14 +378,14 @@ export class AriSource implements PbxSource {
     if (startupTime !== '') this.#startupTime = startupTime;
     if (restarted) {
       // Nothing learned from the old process is valid: its channels are gone.
-      this.#held.clear();
+      this.#fanout.held.clear();
       this.#endpointCache.clear();
-      this.#boundAddress.clear();
+      this.#fanout.boundAddress.clear();
     }
     this.#options.logger.info('ari connected', { startupTime, restarted });
     const buffered = this.#buffered;
     this.#buffered = null;
-    this.#emit({ kind: 'connected', source: this.name, startupTime, restarted });
+    this.#fanout.emit({ kind: 'connected', source: this.name, startupTime, restarted });
     const pending = this.#pendingStart;
     if (pending) {
       this.#pendingStart = null;
@@ -400,9 +399,8 @@ export class AriSource implements PbxSource {
     const wasReported = this.#buffered === null;
     this.#buffered = null;
     // Hangups may be missed while down, and a restarted Asterisk reuses nothing.
-    this.#boundAddress.clear();
-    this.#lastHintChannel = null;
-    if (wasReported) this.#emit({ kind: 'disconnected', source: this.name, reason });
+    this.#fanout.connectionLost();
+    if (wasReported) this.#fanout.emit({ kind: 'disconnected', source: this.name, reason });
   }
 
   #onFrame(text: string): void {
@@ -427,46 +425,7 @@ export class AriSource implements PbxSource {
       return;
     }
     if (t.kind === 'ignored') return;
-    const event = t.event;
-    if (event.kind === 'media-path-hint') {
-      // BRIDGEPEER and BRIDGEPVTCALLID are re-set per channel, back to back: one hint.
-      if (this.#lastHintChannel === event.channelId) return;
-      this.#lastHintChannel = event.channelId;
-    } else {
-      this.#lastHintChannel = null;
-    }
-    this.#track(event);
-    this.#emit(event);
-  }
-
-  #track(event: PbxEvent): void {
-    switch (event.kind) {
-      case 'channel-hold':
-        this.#held.add(event.channelId);
-        break;
-      case 'channel-unhold':
-        this.#held.delete(event.channelId);
-        break;
-      case 'hangup':
-        this.#held.delete(event.channelId);
-        this.#boundAddress.delete(event.channelId);
-        break;
-      default:
-        break;
-    }
-  }
-
-  #emit(event: PbxEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(event);
-      } catch (err) {
-        this.#options.logger.error('pbx event listener threw', {
-          kind: event.kind,
-          error: (err as Error).message,
-        });
-      }
-    }
+    this.#fanout.deliver(t.event);
   }
 
   #reportListingProblems(problems: readonly ListingProblem[]): void {
