@@ -30,6 +30,7 @@ import { ModuleBatcher } from './module-batcher.js';
 import type { AmiMessage } from './message.js';
 import { resolveAmiOptions, type AmiSourceOptions, type ResolvedAmiSourceOptions } from './options.js';
 import { PbxEventFanout } from '../shared/event-fanout.js';
+import { StartGate } from '../shared/start-gate.js';
 
 export interface AmiSourceStats extends PbxSourceStats {
   readonly status: AmiStatus;
@@ -64,12 +65,7 @@ export class AmiSource implements PbxSource {
   #getvars = 0;
   #legReads = 0;
   #shutdownNote = '';
-  #pendingStart: {
-    readonly promise: Promise<void>;
-    readonly resolve: () => void;
-    readonly reject: (err: AmiClientError) => void;
-    readonly timer: ReturnType<typeof setTimeout>;
-  } | null = null;
+  readonly #start = new StartGate<AmiClientError>();
 
   /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
   readonly #fanout: PbxEventFanout;
@@ -109,7 +105,7 @@ export class AmiSource implements PbxSource {
     });
     this.#connection.onReady(() => void this.#onReady());
     this.#connection.onDown((down) => this.#onDown(down.reason, down.wasReady));
-    this.#connection.onAuthFailed((err) => this.#failStart(err));
+    this.#connection.onAuthFailed((err) => this.#start.fail(err));
   }
 
   get status(): AmiStatus {
@@ -122,32 +118,16 @@ export class AmiSource implements PbxSource {
    * later losses are retried without end.
    */
   start(): Promise<void> {
-    if (this.#pendingStart) return this.#pendingStart.promise;
-    let resolve!: () => void;
-    let reject!: (err: AmiClientError) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const timer = setTimeout(
-      () => this.#failStart(new AmiTimeoutError('connect', this.#options.startTimeoutMs)),
+    return this.#start.open(
       this.#options.startTimeoutMs,
+      () => new AmiTimeoutError('connect', this.#options.startTimeoutMs),
+      () => this.#connection.start(),
+      () => this.#connection.stop(),
     );
-    this.#pendingStart = { promise, resolve, reject, timer };
-    this.#connection.start();
-    return promise;
-  }
-
-  #failStart(err: AmiClientError): void {
-    const pending = this.#pendingStart;
-    if (!pending) return;
-    this.#pendingStart = null;
-    clearTimeout(pending.timer);
-    void this.#connection.stop().then(() => pending.reject(err));
   }
 
   async stop(): Promise<void> {
-    this.#failStart(new AmiDisconnectedError('connect', 'stopped'));
+    this.#start.fail(new AmiDisconnectedError('connect', 'stopped'));
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', 'stopped'));
     await this.#connection.stop();
   }
@@ -305,12 +285,7 @@ export class AmiSource implements PbxSource {
     const buffered = this.#buffered;
     this.#buffered = null;
     this.#fanout.emit({ kind: 'connected', source: this.name, startupTime, restarted });
-    const pending = this.#pendingStart;
-    if (pending) {
-      this.#pendingStart = null;
-      clearTimeout(pending.timer);
-      pending.resolve();
-    }
+    this.#start.succeed();
     for (const msg of buffered) this.#handleEvent(msg);
   }
 

@@ -37,6 +37,7 @@ import { joinBridgesAndChannels, readBridgeJson, type ListingProblem } from './r
 import { readChannelVariable } from './variable-values.js';
 import type { Client } from 'ari-client';
 import { PbxEventFanout } from '../shared/event-fanout.js';
+import { StartGate } from '../shared/start-gate.js';
 
 export interface AriSourceStats extends PbxSourceStats {
   readonly status: AriStatus;
@@ -76,12 +77,7 @@ export class AriSource implements PbxSource {
   #opens = 0;
   #variableReads = 0;
   #legReads = 0;
-  #pendingStart: {
-    readonly promise: Promise<void>;
-    readonly resolve: () => void;
-    readonly reject: (err: AriClientError) => void;
-    readonly timer: ReturnType<typeof setTimeout>;
-  } | null = null;
+  readonly #start = new StartGate<AriClientError>();
 
   /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
   readonly #fanout: PbxEventFanout;
@@ -120,7 +116,7 @@ export class AriSource implements PbxSource {
         open: () => void this.#onOpen(),
         down: (reason) => this.#onDown(reason),
         frame: (text) => this.#onFrame(text),
-        fatal: (err) => this.#failStart(err),
+        fatal: (err) => this.#start.fail(err),
       },
     );
   }
@@ -135,35 +131,22 @@ export class AriSource implements PbxSource {
    * later losses are retried without end.
    */
   start(): Promise<void> {
-    if (this.#pendingStart) return this.#pendingStart.promise;
-    let resolve!: () => void;
-    let reject!: (err: AriClientError) => void;
-    const promise = new Promise<void>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const timer = setTimeout(
-      () => this.#failStart(new AriTimeoutError('connect', this.#options.startTimeoutMs)),
+    return this.#start.open(
       this.#options.startTimeoutMs,
+      () => new AriTimeoutError('connect', this.#options.startTimeoutMs),
+      () => {
+        this.#http.open();
+        this.#stream.start();
+      },
+      () => {
+        this.#stream.stop();
+        this.#http.close('start failed');
+      },
     );
-    this.#pendingStart = { promise, resolve, reject, timer };
-    this.#http.open();
-    this.#stream.start();
-    return promise;
-  }
-
-  #failStart(err: AriClientError): void {
-    const pending = this.#pendingStart;
-    if (!pending) return;
-    this.#pendingStart = null;
-    clearTimeout(pending.timer);
-    this.#stream.stop();
-    this.#http.close('start failed');
-    pending.reject(err);
   }
 
   stop(): Promise<void> {
-    this.#failStart(new AriDisconnectedError('connect', 'stopped'));
+    this.#start.fail(new AriDisconnectedError('connect', 'stopped'));
     this.#stream.stop();
     this.#http.close('stopped');
     return Promise.resolve();
@@ -386,12 +369,7 @@ export class AriSource implements PbxSource {
     const buffered = this.#buffered;
     this.#buffered = null;
     this.#fanout.emit({ kind: 'connected', source: this.name, startupTime, restarted });
-    const pending = this.#pendingStart;
-    if (pending) {
-      this.#pendingStart = null;
-      clearTimeout(pending.timer);
-      pending.resolve();
-    }
+    this.#start.succeed();
     for (const text of buffered) this.#handleFrame(text);
   }
 
