@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../../src/clock.js';
+import type { Clock } from '../../../src/time/clock.js';
 import { OffloadEngine, type EngineConfig } from '../../../src/engine/engine.js';
 import { silentLogger } from '../../../src/log.js';
 import type {
@@ -424,10 +424,10 @@ describe('switch counters', () => {
     const s = setup();
     await bridge(s);
     await mediaFlows(s); // each probe counted 3 packets, then was upgraded in place
-    expect(s.engine.legCounters('B').map((l) => l.packets)).toEqual([0, 0]);
+    expect((s.engine.statusOf('B')?.legs ?? []).map((l) => l.packets)).toEqual([0, 0]);
     for (const v of s.port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 50;
     await s.engine.audit();
-    expect(s.engine.legCounters('B').map((l) => l.packets)).toEqual([50, 50]);
+    expect((s.engine.statusOf('B')?.legs ?? []).map((l) => l.packets)).toEqual([50, 50]);
     expect(s.engine.statusOf('B')?.detail).toContain('all checks pass');
   });
 });
