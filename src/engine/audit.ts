@@ -17,7 +17,11 @@ const AUDIT_SLICE = 250;
 const EGRESS_STRIKES = 3;
 
 /** Reads the switch's counters of one bridge's flows into the reconciler's mirror. */
-export async function readPairCounters(reconciler: Reconciler, port: FlowPort, bridgeId: string): Promise<void> {
+export async function readPairCounters(
+  reconciler: Reconciler,
+  port: FlowPort,
+  bridgeId: string,
+): Promise<void> {
   const cookie = reconciler.desiredOf(bridgeId)[0]?.cookie;
   if (cookie === undefined) return;
   reconciler.updateCounters(await port.dump(cookie, 0xffff_ffff_ffff_ffffn));

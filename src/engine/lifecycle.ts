@@ -70,7 +70,11 @@ export class Lifecycle {
     if (r.key === null) return;
     const owner = this.ctx.reconciler.forget(r.key);
     if (owner) {
-      this.ctx.log.debug('flow removed by the switch', { bridgeId: owner, reason: r.reason, packets: r.packets });
+      this.ctx.log.debug('flow removed by the switch', {
+        bridgeId: owner,
+        reason: r.reason,
+        packets: r.packets,
+      });
       this.ctx.scheduler.schedule(owner);
     }
   }
@@ -93,7 +97,9 @@ export class Lifecycle {
     const { ctx } = this;
     ctx.log.warn('Asterisk restarted: dropping every offloaded call');
     for (const id of allBridgeIds(ctx.model, ctx.tracked)) ctx.reconciler.setDesired(id, []);
-    await ctx.reconciler.sync().catch((err: Error) => ctx.log.error('cannot drop flows', { error: err.message }));
+    await ctx.reconciler
+      .sync()
+      .catch((err: Error) => ctx.log.error('cannot drop flows', { error: err.message }));
     ctx.model.bridges.clear();
     ctx.model.channels.clear();
     ctx.tracked.clear();

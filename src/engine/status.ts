@@ -48,7 +48,10 @@ export function legCounters(ctx: StatusContext, bridgeId: string): LegStatus[] {
 }
 
 /** The control API's view of one bridge; `since` turned from a monotonic instant into wall time. */
-export function bridgeStatus(ctx: StatusContext & Pick<EngineContext, 'clock'>, bridgeId: string): BridgeStatus | null {
+export function bridgeStatus(
+  ctx: StatusContext & Pick<EngineContext, 'clock'>,
+  bridgeId: string,
+): BridgeStatus | null {
   const b = ctx.model.bridges.get(bridgeId);
   const t = ctx.tracked.get(bridgeId);
   if (!b && !t) return null;

@@ -77,7 +77,9 @@ export class Transitions {
   private plan(bridgeId: string, decision: Decision, view: BridgeView | null): Planned {
     const sf = this.ctx.flags.switchFacts;
     const { cfg } = this.ctx;
-    const planOpts: PlanOptions | null = sf ? { ...cfg.plan, bridgeMac: sf.bridgeMac, uplinkPort: sf.uplinkPort } : null;
+    const planOpts: PlanOptions | null = sf
+      ? { ...cfg.plan, bridgeMac: sf.bridgeMac, uplinkPort: sf.uplinkPort }
+      : null;
     let flows: FlowSpec[] = [];
     if (view && planOpts && view.members.length === 2) {
       if (decision.offload) {
@@ -145,7 +147,11 @@ export class Transitions {
     t.legs = new Map(
       legs.map((l) => [
         l.channelId,
-        { channel: model.channels.get(l.channelId)?.info.name ?? l.channelId, local: l.local, remote: l.remote },
+        {
+          channel: model.channels.get(l.channelId)?.info.name ?? l.channelId,
+          local: l.local,
+          remote: l.remote,
+        },
       ]),
     );
     if (!wasOffloaded) {
@@ -194,7 +200,13 @@ export class Transitions {
   }
 
   /** A refusal that ends by itself (age, back-off, a technology that may change) is looked at again. */
-  private wakeUpLater(bridgeId: string, t: Tracked, reason: ReasonCode, view: BridgeView | null, now: number): void {
+  private wakeUpLater(
+    bridgeId: string,
+    t: Tracked,
+    reason: ReasonCode,
+    view: BridgeView | null,
+    now: number,
+  ): void {
     const { scheduler } = this.ctx;
     if (reason === 'too-young' && view?.twoPartySince != null) {
       scheduler.scheduleAt(bridgeId, view.twoPartySince + this.ctx.cfg.policy.minBridgeAgeMs);
@@ -237,5 +249,11 @@ function probeLeg(m: LegView): PlanLeg | null {
   const local = m.localResolved;
   const remote = m.leg?.remote;
   if (!local || local === 'ambiguous' || !remote) return null;
-  return { channelId: m.channel.id, local, remote, nextHopMac: m.nextHopMac, dscp: m.facts?.tosAudioDscp ?? 0 };
+  return {
+    channelId: m.channel.id,
+    local,
+    remote,
+    nextHopMac: m.nextHopMac,
+    dscp: m.facts?.tosAudioDscp ?? 0,
+  };
 }

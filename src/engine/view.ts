@@ -61,7 +61,8 @@ export class ViewBuilder {
       const m = this.ctx.reconciler.installed(key);
       probed = m ? m.packets : null;
       forwardingInstalled = m?.role === 'rtp-forward';
-      if (confirmed?.get(ch.info.id) === `${remote.address}:${remote.port}`) probed = Math.max(probed ?? 0, 1);
+      if (confirmed?.get(ch.info.id) === `${remote.address}:${remote.port}`)
+        probed = Math.max(probed ?? 0, 1);
     }
     return {
       channel: ch.info,
@@ -99,7 +100,11 @@ export class ViewBuilder {
 }
 
 /** A pin on the bridge, overridden by `revert` on any member, or by `offload` if the bridge has none. */
-export function pinOf(pins: ReadonlyMap<string, Pin>, bridgeId: string, members: readonly ChannelState[]): Pin | null {
+export function pinOf(
+  pins: ReadonlyMap<string, Pin>,
+  bridgeId: string,
+  members: readonly ChannelState[],
+): Pin | null {
   let pin: Pin | null = pins.get(bridgeId) ?? null;
   for (const ch of members) {
     const p = pins.get(ch.info.id);

@@ -165,4 +165,3 @@ export async function mediaFlows(s: Harness<Clock>): Promise<void> {
 }
 
 export const roles = (port: MemoryPort) => [...port.table.values()].map((v) => v.spec.owner.role).sort();
-
