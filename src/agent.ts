@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { AmiSource, AriSource } from './asterisk/index.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, type Config } from './config.js';
 import type { AgentControl, AgentStatus } from './control/api.js';
 import { ControlServer } from './control/server.js';

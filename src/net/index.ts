@@ -1,5 +1,4 @@
 export { NetError, type NetErrorCode, type NetErrorReason } from './errors.js';
-export { systemClock, type Clock } from './clock.js';
 export {
   IpCommand,
   execFileRunner,

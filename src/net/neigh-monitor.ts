@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../time/backoff.js';
+import { systemClock, type Clock, type TimerHandle } from '../time/clock.js';
 import { NetError } from './errors.js';
 import { parseMonitorLine, type NeighMonitorEvent } from './parse-monitor.js';
 
@@ -27,7 +27,10 @@ export interface NeighMonitorOptions {
   readonly ipPath?: string;
   readonly spawner?: MonitorSpawner;
   readonly clock?: Clock;
-  readonly backoff?: BackoffOptions;
+  /** Restart delays. @default { initialDelayMs: 250, maxDelayMs: 30000, factor: 2, jitter: 0.5 } */
+  readonly backoff?: Partial<BackoffOptions>;
+  /** Source of jitter in [0, 1). @default Math.random */
+  readonly random?: () => number;
   /** A child that ran this long before dying restarts without accumulated backoff. @default 30_000 */
   readonly stableAfterMs?: number;
   /** How long `stop()` waits for the child to exit after SIGTERM before SIGKILL. @default 2_000 */
@@ -58,6 +61,7 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
   private attempt = 0;
   private startedAt = 0;
   private readonly clock: Clock;
+  private readonly backoff: BackoffOptions;
   private readonly spawner: MonitorSpawner;
   private readonly argv: string[];
   private readonly ipPath: string;
@@ -65,6 +69,7 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
   constructor(private readonly options: NeighMonitorOptions = {}) {
     super();
     this.clock = options.clock ?? systemClock;
+    this.backoff = { ...DEFAULT_BACKOFF, initialDelayMs: 250, ...options.backoff };
     this.spawner = options.spawner ?? spawnProcess;
     this.ipPath = options.ipPath ?? 'ip';
     this.argv = [...(options.netns === undefined ? [] : ['-n', options.netns]), 'monitor', 'neigh'];
@@ -88,7 +93,7 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
 
   async stop(): Promise<void> {
     this.wanted = false;
-    if (this.restartTimer !== null) this.clock.clearTimeout(this.restartTimer);
+    this.restartTimer?.cancel();
     this.restartTimer = null;
     const child = this.child;
     this.child = null;
@@ -96,15 +101,14 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
     if (child === null) return;
     const exited = this.childExited;
     child.kill('SIGTERM');
-    let killTimer: TimerHandle | null = null;
-    const forced = new Promise<void>((resolve) => {
-      killTimer = this.clock.setTimeout(() => {
-        child.kill('SIGKILL');
-        resolve();
-      }, this.options.killAfterMs ?? 2_000);
-    });
+    let forcedDone = (): void => undefined;
+    const forced = new Promise<void>((resolve) => (forcedDone = resolve));
+    const killTimer = this.clock.setTimeout(() => {
+      child.kill('SIGKILL');
+      forcedDone();
+    }, this.options.killAfterMs ?? 2_000);
     await Promise.race([exited, forced]);
-    if (killTimer !== null) this.clock.clearTimeout(killTimer);
+    killTimer.cancel();
   }
 
   private spawnChild(): void {
@@ -163,7 +167,7 @@ export class NeighMonitor extends EventEmitter<NeighMonitorEvents> {
   private scheduleRestart(error: NetError): void {
     if (!this.wanted) return;
     if (this.clock.now() - this.startedAt >= (this.options.stableAfterMs ?? 30_000)) this.attempt = 0;
-    const delay = backoffDelay(this.attempt++, this.options.backoff);
+    const delay = backoffDelay(this.attempt++, this.backoff, this.options.random);
     this.setStatus('backoff');
     this.emit('exited', error, delay);
     this.restartTimer = this.clock.setTimeout(() => this.spawnChild(), delay);

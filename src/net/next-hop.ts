@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { systemClock, type Clock, type TimerHandle } from './clock.js';
+import { systemClock, type Clock, type TimerHandle } from '../time/clock.js';
 import { NetError } from './errors.js';
 import { canonicalAddress } from './ip-address.js';
 import { IpCommand, type IpCommandOptions } from './ip-command.js';
@@ -180,7 +180,7 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     monitor.on('exited', (error) => this.emit('warning', error));
     monitor.on('status', (status) => this.emit('monitor', status));
     monitor.on('started', () => {
-      if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
+      this.resyncTimer?.cancel();
       this.resyncTimer = this.clock.setTimeout(() => {
         this.resyncTimer = null;
         if (this.monitor !== monitor) return;
@@ -197,7 +197,7 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   async stop(): Promise<void> {
     const monitor = this.monitor;
     this.monitor = null;
-    if (this.resyncTimer !== null) this.clock.clearTimeout(this.resyncTimer);
+    this.resyncTimer?.cancel();
     this.resyncTimer = null;
     if (monitor !== null) await monitor.stop();
   }

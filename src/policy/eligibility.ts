@@ -100,7 +100,9 @@ export function decide(view: BridgeView, cfg: PolicyConfig, ctx: PolicyContext):
       return no(refuse('next-hop-unknown', `no neighbour entry toward ${fmt(m.leg!.remote!)}`), true);
   }
   if (view.backoffUntil !== null && ctx.now < view.backoffUntil && view.pin !== 'offload') {
-    return no(refuse('backoff', `retry after ${new Date(view.backoffUntil).toISOString()}`));
+    // Instants are monotonic: only the time left means anything to a reader.
+    const left = Math.ceil((view.backoffUntil - ctx.now) / 1000);
+    return no(refuse('backoff', `retry in ${left} s`));
   }
   if (!view.offloaded && cfg.maxOffloadedCalls > 0 && ctx.offloadedElsewhere >= cfg.maxOffloadedCalls) {
     return no(

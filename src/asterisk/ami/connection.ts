@@ -11,7 +11,7 @@
 
 import Manager from 'asterisk-manager';
 import PQueue from 'p-queue';
-import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../time/backoff.js';
 import {
   AmiAuthError,
   AmiBadArgumentError,

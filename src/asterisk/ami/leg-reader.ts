@@ -88,12 +88,19 @@ export interface KnownLegFacts {
   readonly encryptionConfigured?: boolean;
 }
 
+/** The fields no AMI read can fill. */
+interface LegBase {
+  readonly channelId: string;
+  readonly remoteLearned: null;
+  readonly payloadTypes: null;
+}
+
 export async function readRtpLeg(
   backend: LegReadBackend,
   channel: ChannelInfo,
   known: KnownLegFacts = {},
 ): Promise<LegReadResult> {
-  const base = {
+  const base: LegBase = {
     channelId: channel.id,
     remoteLearned: null, // AMI cannot tell a learned remote from the SDP one
     payloadTypes: null, // no payload-type numbers are exposed by CHANNEL()
@@ -112,62 +119,93 @@ export async function readRtpLeg(
     };
     return { leg, problems: [`driver ${channel.driver} has no RTP leg readable over AMI`], requests: 0 };
   }
-  // Getvar runs on Asterisk's SIP serializer: ask only what can still change. The bound
-  // address stays for the life of the RTP instance, and `direct`/`secure` can only be set on
-  // an endpoint configured for direct media / media encryption (chan_pjsip_get_rtp_peer).
+  const skip = skippedVariables(channel, known);
+  const all: readonly string[] = channel.driver === 'pjsip' ? PJSIP_LEG_VARIABLES : SIP_LEG_VARIABLES;
+  const asked = all.filter((v) => !skip.has(v));
+  const answers = await Promise.all(asked.map((v) => backend.getvar(channel.id, v)));
+  const byName = new Map(asked.map((v, i) => [v, answers[i] ?? '']));
+  const value = (i: number): string => byName.get(all[i]!) ?? '';
+  const p = new Problems();
+  const { codec, requests } = await readCodec(backend, channel, value(all.length - 1), p);
+  const leg =
+    channel.driver === 'pjsip'
+      ? pjsipLeg(base, value, skip, known, codec, p, backend)
+      : await sipLeg(base, value, channel, codec, p, backend);
+  return { leg, problems: p.list, requests: asked.length + requests };
+}
+
+/**
+ * Getvar runs on Asterisk's SIP serializer: ask only what can still change. The bound
+ * address stays for the life of the RTP instance, and `direct`/`secure` can only be set on
+ * an endpoint configured for direct media / media encryption (chan_pjsip_get_rtp_peer).
+ */
+function skippedVariables(channel: ChannelInfo, known: KnownLegFacts): Set<string> {
   const skip = new Set<string>();
   if (channel.driver === 'pjsip') {
     if (known.local) skip.add('CHANNEL(rtp,src)');
     if (known.directMediaConfigured === false) skip.add('CHANNEL(rtp,direct)');
     if (known.encryptionConfigured === false) skip.add('CHANNEL(rtp,secure)');
   }
-  const all: readonly string[] = channel.driver === 'pjsip' ? PJSIP_LEG_VARIABLES : SIP_LEG_VARIABLES;
-  const asked = all.filter((v) => !skip.has(v));
-  const answers = await Promise.all(asked.map((v) => backend.getvar(channel.id, v)));
-  let requests = asked.length;
-  const byName = new Map(asked.map((v, i) => [v, answers[i] ?? '']));
-  const value = (i: number): string => byName.get(all[i]!) ?? '';
-  const p = new Problems();
+  return skip;
+}
 
-  const formats = p.take('audionativeformat', readFormatList(value(all.length - 1)));
-  let codec: string | null = null;
-  if (formats.kind === 'value' && formats.value.length === 1) {
-    codec = formats.value[0] ?? null;
-  } else if (formats.kind === 'value') {
-    // Several native formats: the read format says which one is in use.
-    requests++;
-    const read = p.take(
-      'audioreadformat',
-      readFormatName(await backend.getvar(channel.id, 'CHANNEL(audioreadformat)')),
-    );
-    codec = read.kind === 'value' ? read.value : null;
-  }
-  const otherMedia = null;
+/** The codec in use, from the native formats (and the read format when there are several). */
+async function readCodec(
+  backend: LegReadBackend,
+  channel: ChannelInfo,
+  nativeFormats: string,
+  p: Problems,
+): Promise<{ codec: string | null; requests: number }> {
+  const formats = p.take('audionativeformat', readFormatList(nativeFormats));
+  if (formats.kind !== 'value') return { codec: null, requests: 0 };
+  if (formats.value.length === 1) return { codec: formats.value[0] ?? null, requests: 0 };
+  // Several native formats: the read format says which one is in use.
+  const read = p.take(
+    'audioreadformat',
+    readFormatName(await backend.getvar(channel.id, 'CHANNEL(audioreadformat)')),
+  );
+  return { codec: read.kind === 'value' ? read.value : null, requests: 1 };
+}
 
-  if (channel.driver === 'pjsip') {
-    const leg: RtpLeg = {
-      ...base,
-      local: known.local ?? addressOrNull(p.take('rtp,src', readAddress(value(0)))),
-      remote: addressOrNull(p.take('rtp,dest', readAddress(value(1)))),
-      direct: skip.has('CHANNEL(rtp,direct)')
-        ? false
-        : flagOr(p.take('rtp,direct', readDirect(value(2))), true),
-      secure: skip.has('CHANNEL(rtp,secure)')
-        ? false
-        : flagOr(p.take('rtp,secure', readFlag(value(3))), true),
-      hold: flagOr(p.take('rtp,hold', readFlag(value(4))), true),
-      codec,
-      otherMedia,
-      readAt: backend.now(),
-    };
-    return { leg, problems: p.list, requests };
-  }
+function pjsipLeg(
+  base: LegBase,
+  value: (i: number) => string,
+  skip: ReadonlySet<string>,
+  known: KnownLegFacts,
+  codec: string | null,
+  p: Problems,
+  backend: LegReadBackend,
+): RtpLeg {
+  return {
+    ...base,
+    local: known.local ?? addressOrNull(p.take('rtp,src', readAddress(value(0)))),
+    remote: addressOrNull(p.take('rtp,dest', readAddress(value(1)))),
+    direct: skip.has('CHANNEL(rtp,direct)')
+      ? false
+      : flagOr(p.take('rtp,direct', readDirect(value(2))), true),
+    secure: skip.has('CHANNEL(rtp,secure)') ? false : flagOr(p.take('rtp,secure', readFlag(value(3))), true),
+    hold: flagOr(p.take('rtp,hold', readFlag(value(4))), true),
+    codec,
+    otherMedia: null,
+    readAt: backend.now(),
+  };
+}
 
-  // chan_sip: hold and direct media have no CHANNEL() item; the Hold events and the peer's
-  // directmedia setting (sip_get_rtp_peer returns REMOTE when it is on) stand in.
+/**
+ * chan_sip: hold and direct media have no CHANNEL() item; the Hold events and the peer's
+ * directmedia setting (sip_get_rtp_peer returns REMOTE when it is on) stand in.
+ */
+async function sipLeg(
+  base: LegBase,
+  value: (i: number) => string,
+  channel: ChannelInfo,
+  codec: string | null,
+  p: Problems,
+  backend: LegReadBackend,
+): Promise<RtpLeg> {
   const direct = channel.endpoint ? await backend.sipDirectMedia(channel.endpoint) : null;
   if (direct === null) p.list.push('directmedia of the peer unknown; taken as on');
-  const leg: RtpLeg = {
+  return {
     ...base,
     local: addressOrNull(p.take('rtpsource', readAddress(value(0)))),
     remote: addressOrNull(p.take('rtpdest', readAddress(value(1)))),
@@ -175,8 +213,7 @@ export async function readRtpLeg(
     secure: flagOr(p.take('secure_media', readSipSecureMedia(value(2))), true),
     hold: backend.heldByEvents(channel.id),
     codec,
-    otherMedia,
+    otherMedia: null,
     readAt: backend.now(),
   };
-  return { leg, problems: p.list, requests };
 }

@@ -4,7 +4,8 @@
  * serialising the options never shows it.
  */
 
-import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../time/backoff.js';
+import { systemClock } from '../../time/clock.js';
 import type { AmiQueueOptions } from './connection.js';
 import { silentLogger, type AmiLogger } from './logger.js';
 
@@ -51,7 +52,7 @@ export interface AmiSourceOptions {
   readonly logger?: AmiLogger;
   /** @default Math.random */
   readonly random?: () => number;
-  /** @default Date.now */
+  /** Monotonic milliseconds (cache lifetimes, rate limits). @default systemClock.now */
   readonly now?: () => number;
 }
 
@@ -95,7 +96,7 @@ export function resolveAmiOptions(options: AmiSourceOptions): ResolvedAmiSourceO
     actionIdPrefix: options.actionIdPrefix ?? d.actionIdPrefix,
     logger: options.logger ?? silentLogger,
     random: options.random ?? Math.random,
-    now: options.now ?? Date.now,
+    now: options.now ?? systemClock.now,
   };
   Object.defineProperty(resolved, 'secret', { value: options.secret, enumerable: false });
   return Object.freeze(resolved) as ResolvedAmiSourceOptions;

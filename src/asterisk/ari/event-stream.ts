@@ -17,7 +17,7 @@
  */
 
 import ariClient, { type Client } from 'ari-client';
-import { backoffDelay, type BackoffOptions } from '../ami/backoff.js';
+import { backoffDelay, type BackoffOptions } from '../../time/backoff.js';
 import type { AmiLogger } from '../ami/logger.js';
 import { AriAuthError, redactApiKey, type AriClientError } from './errors.js';
 

@@ -4,7 +4,8 @@
  * serialising the options never shows it.
  */
 
-import { DEFAULT_BACKOFF, type BackoffOptions } from '../ami/backoff.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from '../../time/backoff.js';
+import { systemClock } from '../../time/clock.js';
 import { silentLogger, type AmiLogger } from '../ami/logger.js';
 
 export interface AriQueueOptions {
@@ -57,7 +58,7 @@ export interface AriSourceOptions {
   readonly logger?: AmiLogger;
   /** @default Math.random */
   readonly random?: () => number;
-  /** @default Date.now */
+  /** Monotonic milliseconds (cache lifetimes, rate limits). @default systemClock.now */
   readonly now?: () => number;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
@@ -102,7 +103,7 @@ export function resolveAriOptions(options: AriSourceOptions): ResolvedAriSourceO
     endpointCacheTtlMs: options.endpointCacheTtlMs ?? d.endpointCacheTtlMs,
     logger: options.logger ?? silentLogger,
     random: options.random ?? Math.random,
-    now: options.now ?? Date.now,
+    now: options.now ?? systemClock.now,
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
   };
   Object.defineProperty(resolved, 'password', { value: options.password, enumerable: false });

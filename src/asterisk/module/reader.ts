@@ -8,6 +8,7 @@ import { AmiError } from '../ami/errors.js';
 import type { AmiListResult } from '../ami/list-action.js';
 import type { AmiMessage } from '../ami/message.js';
 import { MODULE_LIST_ACTION, parseModulePairs, type ModulePairsParse } from './pairs.js';
+import { systemClock } from '../../time/clock.js';
 
 /** The part of `AmiConnection` this needs (a stub in tests). */
 export interface ModuleAmiConnection {
@@ -169,7 +170,7 @@ export async function readModulePairs(
       items.push(item);
     }
   }
-  const parsed = parseModulePairs(items, (options.now ?? Date.now)());
+  const parsed = parseModulePairs(items, (options.now ?? systemClock.now)());
   return {
     ...parsed,
     problems: [...parsed.problems, ...problems],

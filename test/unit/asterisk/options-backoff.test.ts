@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/asterisk/ami/backoff.js';
+import { DEFAULT_BACKOFF } from '../../../src/time/backoff.js';
 import { DEFAULT_AMI_OPTIONS, resolveAmiOptions } from '../../../src/asterisk/ami/options.js';
 
 describe('resolveAmiOptions', () => {
@@ -36,23 +36,5 @@ describe('resolveAmiOptions', () => {
     });
     expect(o.queue).toEqual({ ...DEFAULT_AMI_OPTIONS.queue, concurrency: 1 });
     expect(o.reconnect).toEqual({ ...DEFAULT_BACKOFF, maxDelayMs: 5 });
-  });
-});
-
-describe('backoffDelay', () => {
-  const opts = { initialDelayMs: 500, maxDelayMs: 30_000, factor: 2, jitter: 0.5 };
-  it.each([
-    [0, 0, 250],
-    [0, 0.999999, 500],
-    [1, 0, 500],
-    [3, 1, 4000],
-    [10, 0.5, 22_500],
-    [100, 0, 15_000],
-  ])('attempt %i with random %f → %i ms', (attempt, r, ms) => {
-    expect(backoffDelay(attempt, opts, () => r)).toBe(ms);
-  });
-
-  it('never exceeds the cap', () => {
-    for (let a = 0; a < 40; a++) expect(backoffDelay(a, opts, () => 0.9999)).toBeLessThanOrEqual(30_000);
   });
 });

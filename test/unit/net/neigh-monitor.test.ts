@@ -3,9 +3,9 @@ import { NeighMonitor, type NeighMonitorOptions } from '../../../src/net/neigh-m
 import type { NeighMonitorEvent } from '../../../src/net/parse-monitor.js';
 import { FakeSpawner, fixtureText, settle } from './helpers.js';
 
-// Only timers and Date are faked: streams and promise chains keep running on setImmediate.
+// Only timers, Date and performance (the monotonic clock) are faked: streams and promise chains keep running on setImmediate.
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -21,7 +21,8 @@ function monitor(options: Partial<NeighMonitorOptions> = {}): {
   const mon = new NeighMonitor({
     netns: 'rtpotestpbx',
     spawner: spawner.spawn,
-    backoff: { baseMs: 100, capMs: 1000, random: () => 1 },
+    backoff: { initialDelayMs: 100, maxDelayMs: 1000 },
+    random: () => 1,
     stableAfterMs: 10_000,
     ...options,
   });

@@ -12,7 +12,7 @@ const MAC_A = '00:00:5e:00:53:0a';
 const MAC_B = '00:00:5e:00:53:0b';
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -34,7 +34,7 @@ function setup(options: Partial<NextHopResolverOptions> = {}): {
     runner: ip.runner,
     ttlMs: 60_000,
     unknownTtlMs: 1_000,
-    monitor: { spawner: spawner.spawn, backoff: { baseMs: 100, random: () => 1 } },
+    monitor: { spawner: spawner.spawn, backoff: { initialDelayMs: 100 }, random: () => 1 },
     ...options,
   });
   const changes: [string, NextHop | null][] = [];

@@ -1,7 +1,7 @@
 /**
- * Reconnect delays: capped exponential backoff with jitter (the shape of ioredis'
- * retryStrategy). asterisk-manager's own keepConnected() waits 10 s, +10 s per attempt up to
- * 60 s, with no jitter, so after an Asterisk restart every agent would come back in step.
+ * The one reconnect/restart delay outside `openflow/`: capped exponential backoff with jitter
+ * (the shape of ioredis' retryStrategy), so several agents on a host, or every agent after an
+ * Asterisk restart, do not come back in step.
  */
 
 export interface BackoffOptions {
@@ -22,8 +22,15 @@ export const DEFAULT_BACKOFF: BackoffOptions = Object.freeze({
   jitter: 0.5,
 });
 
-/** Delay before reconnect attempt `attempt` (0-based); `random` returns [0, 1). */
-export function backoffDelay(attempt: number, options: BackoffOptions, random: () => number): number {
+/**
+ * Delay before attempt `attempt` (0-based): min(cap, initial × factor^attempt), of which the
+ * `jitter` fraction is scaled by `random()` in [0, 1).
+ */
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = DEFAULT_BACKOFF,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(
     options.maxDelayMs,
     options.initialDelayMs * Math.pow(options.factor, Math.max(0, attempt)),

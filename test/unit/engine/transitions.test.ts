@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { Transitions } from '../../../src/engine/transitions.js';
+import type { Decision } from '../../../src/policy/eligibility.js';
+import { refuse } from '../../../src/policy/reasons.js';
+import type { BridgeView } from '../../../src/policy/view.js';
+import { bridgeView } from '../core/fixtures.js';
+import { makeContext, OFFLOAD_B, twoParty } from './context.js';
+
+const view = (over: Partial<BridgeView> = {}): BridgeView => bridgeView({ id: 'B', ...over });
+const refused = (code: Parameters<typeof refuse>[0], probe = false): Decision => ({
+  offload: false,
+  probe,
+  ...refuse(code),
+});
+const roles = (port: ReturnType<typeof makeContext>['port']) =>
+  [...port.table.values()].map((v) => v.spec.owner.role).sort();
+
+describe('Transitions', () => {
+  it('installs the forwarding flows of an offload, records it and tells the listeners once', async () => {
+    const { ctx, port } = makeContext();
+    twoParty(ctx.model, 0);
+    const offloaded: string[] = [];
+    ctx.listeners.offloaded.push((id) => offloaded.push(id));
+    const t = new Transitions(ctx, port);
+    await t.enact('B', OFFLOAD_B, view(), 100);
+    await t.enact('B', OFFLOAD_B, view(), 200);
+    expect(roles(port)).toEqual(['egress-watch', 'egress-watch', 'rtp-forward', 'rtp-forward']);
+    expect(ctx.tracked.get('B')).toMatchObject({
+      state: 'offloaded',
+      reason: null,
+      offloadedAt: 100,
+      since: 100,
+    });
+    expect(offloaded).toEqual(['B']);
+    expect(ctx.counters).toMatchObject({ offloads: 1, flowAdds: 4 });
+  });
+
+  it('reverts with the counters before the flows went, then forgets a bridge that is gone', async () => {
+    const { ctx, port } = makeContext();
+    twoParty(ctx.model, 0);
+    const reverted: [string, string, number[]][] = [];
+    ctx.listeners.reverted.push((id, reason, legs) =>
+      reverted.push([id, reason, legs.map((l) => l.packets)]),
+    );
+    const t = new Transitions(ctx, port);
+    await t.enact('B', OFFLOAD_B, view(), 100);
+    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
+    ctx.model.bridges.delete('B');
+    await t.enact('B', refused('not-two-party'), null, 200);
+    expect(port.table.size).toBe(0);
+    expect(reverted).toEqual([['B', 'not-two-party', [7, 7]]]);
+    expect(ctx.tracked.has('B')).toBe(false);
+  });
+
+  it('installs probes for a probe decision, and nothing at all in dry run', async () => {
+    const { ctx, port } = makeContext();
+    twoParty(ctx.model, 0);
+    await new Transitions(ctx, port).enact('B', refused('remote-not-learned', true), view(), 0);
+    expect(roles(port)).toEqual(['egress-watch', 'egress-watch', 'ingress-probe', 'ingress-probe']);
+    expect(ctx.tracked.get('B')?.state).toBe('probing');
+
+    const dry = makeContext({ dryRun: true });
+    twoParty(dry.ctx.model, 0);
+    await new Transitions(dry.ctx, dry.port).enact('B', OFFLOAD_B, view(), 0);
+    expect(dry.port.table.size).toBe(0);
+    expect(dry.ctx.tracked.get('B')?.state).toBe('would-offload');
+  });
+
+  it('fails open when the switch refuses a flow: nothing stays installed and the bridge backs off', async () => {
+    const { ctx, port } = makeContext({ backoffMs: 30_000 });
+    twoParty(ctx.model, 0);
+    port.apply = async (adds) =>
+      adds.slice(0, 1).map((a) => ({ key: String(a.cookie), op: 'add' as const, error: 'TABLE_FULL' }));
+    await new Transitions(ctx, port).enact('B', OFFLOAD_B, view(), 1000);
+    expect(ctx.tracked.get('B')).toMatchObject({
+      state: 'not-offloaded',
+      reason: 'backoff',
+      backoffUntil: 31_000,
+    });
+    expect(ctx.counters.flowFailures).toBe(1);
+  });
+
+  it('says the switch is unavailable when there are no switch facts, and installs nothing', async () => {
+    const { ctx, port } = makeContext();
+    twoParty(ctx.model, 0);
+    ctx.flags.switchFacts = null;
+    await new Transitions(ctx, port).enact('B', OFFLOAD_B, view(), 0);
+    expect(port.table.size).toBe(0);
+    expect(ctx.tracked.get('B')).toMatchObject({ state: 'not-offloaded', reason: 'switch-unavailable' });
+  });
+
+  it('wakes a too-young bridge when it comes of age, and one in back-off when that ends', async () => {
+    const { ctx, port, clock, evaluated } = makeContext({
+      policy: { ...makeContext().ctx.cfg.policy, minBridgeAgeMs: 2000 },
+    });
+    twoParty(ctx.model, clock.now());
+    const t = new Transitions(ctx, port);
+    await t.enact('B', refused('too-young'), view({ twoPartySince: clock.now() }), clock.now());
+    clock.advance(1999);
+    expect(evaluated).toEqual([]);
+    clock.advance(1);
+    await ctx.scheduler.idle();
+    expect(evaluated).toEqual(['B']);
+    await t.enact('B', refused('backoff'), view({ backoffUntil: clock.now() + 500 }), clock.now());
+    clock.advance(500);
+    await ctx.scheduler.idle();
+    expect(evaluated).toEqual(['B', 'B']);
+  });
+
+  it('re-reads a refused technology a bounded number of times, further apart each time', async () => {
+    const { ctx, port, clock, evaluated } = makeContext();
+    twoParty(ctx.model, 0);
+    const t = new Transitions(ctx, port);
+    const wakes: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const start = clock.now();
+      const before = evaluated.length;
+      await t.enact('B', refused('technology'), view(), clock.now());
+      while (evaluated.length === before && clock.now() - start < 20_000) {
+        clock.advance(100);
+        await ctx.scheduler.idle();
+      }
+      wakes.push(evaluated.length > before ? clock.now() - start : -1);
+      expect(ctx.model.bridges.get('B')?.technologyStale).toBe(i < 4);
+      ctx.model.bridges.get('B')!.technologyStale = false;
+    }
+    expect(wakes).toEqual([100, 400, 1600, 6400, -1, -1]);
+  });
+});
