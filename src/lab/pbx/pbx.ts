@@ -10,6 +10,7 @@ import { CallControl } from './core/call-control.js';
 import { ChannelLifecycle } from './core/channels.js';
 import type { ChannelOps, PbxContext } from './core/context.js';
 import { Dialer } from './core/dialing.js';
+import { FaultInjector } from './core/faults.js';
 import { MediaClock } from './core/media-clock.js';
 import { PbxState } from './core/state.js';
 import { Transfers } from './core/transfers.js';
@@ -205,8 +206,13 @@ export class SimulatedPbx {
     await this.ami.close();
   }
 
+  /** Fault injection: events cut from what clients hear (see core/faults.ts). */
+  get faults(): FaultInjector {
+    return this.p.ctx.faults;
+  }
+
   private emit(e: ManagerEvent): void {
-    this.ami.broadcast(e);
+    if (this.p.ctx.faults.passes(e)) this.ami.broadcast(e);
     for (const l of this.listeners) l(e);
   }
 
@@ -231,6 +237,7 @@ function wire(state: PbxState): Parts {
     state,
     bridges,
     channels: null as unknown as ChannelOps,
+    faults: new FaultInjector(),
     completeAtxfer: (t) => atxfer?.complete(t) ?? false,
     newCall: (bridge, caller, callee, dtmfFeatures) => {
       if (!control) throw new Error('the PBX is not wired');

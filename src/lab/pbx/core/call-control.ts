@@ -16,8 +16,10 @@ export class CallControl implements CallOps {
   hangupCall(call: SimCall, leg: LegName, cause: number, techCause: number): void {
     if (call.ended) return;
     const c = call.channel(leg);
-    this.ctx.state.emit(ev.hangupRequest(c, cause));
-    this.ctx.channels.hangup(c, cause, techCause);
+    this.ctx.faults.during(c, () => {
+      this.ctx.state.emit(ev.hangupRequest(c, cause));
+      this.ctx.channels.hangup(c, cause, techCause);
+    });
   }
 
   holdCall(call: SimCall, leg: LegName): void {

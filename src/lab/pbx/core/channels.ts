@@ -74,6 +74,10 @@ export class ChannelLifecycle implements ChannelOps {
 
   hangup(channel: SimChannel, cause: number, techCause = 0): void {
     if (channel.hungUp) return;
+    this.ctx.faults.during(channel, () => this.dissolve(channel, cause, techCause));
+  }
+
+  private dissolve(channel: SimChannel, cause: number, techCause: number): void {
     if (this.ctx.completeAtxfer(channel)) return;
     const bridges = this.ctx.bridges;
     const bridge = channel.bridge;

@@ -2,6 +2,7 @@ import type { PartySpec, SimCall } from '../call.js';
 import type { SimBridge } from '../model/bridge.js';
 import type { SimChannel } from '../model/channel.js';
 import type { Codec, ResolvedEndpoint } from '../options.js';
+import type { FaultInjector } from './faults.js';
 import type { PbxState } from './state.js';
 
 /** Dialplan fields a new channel starts with. */
@@ -40,6 +41,7 @@ export interface PbxContext {
   readonly state: PbxState;
   readonly bridges: BridgeOps;
   readonly channels: ChannelOps;
+  readonly faults: FaultInjector;
   /** A pending AMI Atxfer completes when its transferer hangs up; true when it did. */
   completeAtxfer(transferer: SimChannel): boolean;
   /** A new scenario handle for a two-party bridge. */

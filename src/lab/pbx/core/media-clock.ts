@@ -35,8 +35,10 @@ export class MediaClock {
       const timeout = c.remoteHold ? c.endpoint.rtpTimeoutHold : c.endpoint.rtpTimeout;
       if (timeout > 0 && c.isUp && now - c.leg.lastRxMs >= timeout * 1000) {
         // ast_softhangup(chan, AST_SOFTHANGUP_DEV) publishes the flag as the cause.
-        s.emit(ev.softHangupRequest(c, 1));
-        this.ctx.channels.hangup(c, 44);
+        this.ctx.faults.during(c, () => {
+          s.emit(ev.softHangupRequest(c, 1));
+          this.ctx.channels.hangup(c, 44);
+        });
       }
     }
   }
