@@ -47,6 +47,7 @@ export class ChannelLifecycle implements ChannelOps {
       cname: randomUUID(),
       rtcpIntervalMs: s.o.rtcpIntervalMs,
       now: Date.now,
+      strictRtp: s.o.strictRtp,
       hooks: {
         rtcpReceived: (o) => this.onRtcp('received', o),
         rtcpSent: (o) => this.onRtcp('sent', o),
