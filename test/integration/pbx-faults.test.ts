@@ -32,7 +32,9 @@ const placeCall = (pbx: SimulatedPbx, port: number) =>
 
 /** Events a session received that name one of `ids` as channel or bridge. */
 const about = (p: AmiProbe, ids: readonly string[]) =>
-  p.messages.filter((m) => ids.includes(m.get('Uniqueid') ?? '') || ids.includes(m.get('BridgeUniqueid') ?? ''));
+  p.messages.filter(
+    (m) => ids.includes(m.get('Uniqueid') ?? '') || ids.includes(m.get('BridgeUniqueid') ?? ''),
+  );
 
 afterEach(() => {
   for (const p of probes.splice(0)) p.close();

@@ -120,6 +120,8 @@ export interface SimulatedPbxOptions {
   readonly strictRtp?: boolean;
   /** Strict RTP learning window (res_rtp_asterisk STRICT_RTP_LEARN_TIMEOUT). @default 5000 */
   readonly strictRtpLearnMs?: number;
+  /** res_rtp_offload.so loaded at start (RtpOffloadList); `pbx.modules` loads it later. @default false */
+  readonly rtpOffloadModule?: boolean;
   readonly endpoints: Readonly<Record<string, EndpointConfig>>;
 }
 
@@ -210,6 +212,7 @@ export interface ResolvedOptions {
   readonly rtcpIntervalMs: number;
   readonly localOptimizeDelayMs: number;
   readonly strictRtp: { readonly enabled: boolean; readonly learnMs: number };
+  readonly rtpOffloadModule: boolean;
   readonly endpoints: ReadonlyMap<string, ResolvedEndpoint>;
 }
 
@@ -251,7 +254,11 @@ export function resolveOptions(o: SimulatedPbxOptions): ResolvedOptions {
     unhookSwitchDelayMs: o.unhookSwitchDelayMs ?? [16, 50],
     rtcpIntervalMs: o.rtcpIntervalMs ?? 5000,
     localOptimizeDelayMs: o.localOptimizeDelayMs ?? 20,
-    strictRtp: { enabled: o.strictRtp ?? true, learnMs: seconds(o.strictRtpLearnMs ?? 5000, 'strictRtpLearnMs') },
+    strictRtp: {
+      enabled: o.strictRtp ?? true,
+      learnMs: seconds(o.strictRtpLearnMs ?? 5000, 'strictRtpLearnMs'),
+    },
+    rtpOffloadModule: o.rtpOffloadModule ?? false,
     endpoints,
   };
 }

@@ -1,4 +1,5 @@
 import { buildActionTable } from './ami/actions/index.js';
+import type { ActionDef } from './ami/actions/table.js';
 import * as ev from './ami/events.js';
 import type { ManagerEvent } from './ami/events.js';
 import { AmiServer } from './ami/server.js';
@@ -12,6 +13,7 @@ import type { ChannelOps, PbxContext } from './core/context.js';
 import { Dialer } from './core/dialing.js';
 import { FaultInjector } from './core/faults.js';
 import { MediaClock } from './core/media-clock.js';
+import { ModuleLoader } from './core/modules.js';
 import { PbxState } from './core/state.js';
 import { Transfers } from './core/transfers.js';
 import type { SimBridge } from './model/bridge.js';
@@ -47,6 +49,7 @@ interface Parts {
   readonly transfers: Transfers;
   readonly atxfer: AtxferMachine;
   readonly clock: MediaClock;
+  readonly modules: ModuleLoader;
 }
 
 /**
@@ -69,20 +72,22 @@ export class SimulatedPbx {
     const ports = new PortAllocator(o.rtpPortRange, options.openRtpSocket ?? openLocalUdpSocket);
     const state = new PbxState(o, ports, (e) => this.emit(e));
     this.state = state;
-    this.p = wire(state);
+    const actions = buildActionTable(o.driver);
+    this.p = wire(state, actions);
     this.ami = new AmiServer({
       amiVersion: o.amiVersion,
       users: o.ami.users,
       authTimeoutMs: o.ami.authTimeoutSec * 1000,
       timestampEvents: o.ami.timestampEvents,
       systemName: o.ami.systemName,
-      actions: buildActionTable(o.driver),
+      actions,
       core: this.p.core,
       uptime: () => {
         const s = Math.floor((Date.now() - state.startedAt.getTime()) / 1000);
         return { uptime: s, lastReload: s };
       },
     });
+    if (o.rtpOffloadModule) this.p.modules.load();
   }
 
   /** Creates and starts a PBX. */
@@ -206,6 +211,11 @@ export class SimulatedPbx {
     await this.ami.close();
   }
 
+  /** `module load|unload|reload` at run time (res_rtp_offload.so and its RtpOffloadList). */
+  get modules(): ModuleLoader {
+    return this.p.modules;
+  }
+
   /** Fault injection: events cut from what clients hear (see core/faults.ts). */
   get faults(): FaultInjector {
     return this.p.ctx.faults;
@@ -229,7 +239,7 @@ export class SimulatedPbx {
 }
 
 /** Builds the parts around one state; each reaches the others through the context. */
-function wire(state: PbxState): Parts {
+function wire(state: PbxState, actions: Map<string, ActionDef>): Parts {
   const bridges = new BridgeMechanics(state);
   let atxfer: AtxferMachine | null = null;
   let control: CallControl | null = null;
@@ -260,5 +270,6 @@ function wire(state: PbxState): Parts {
   atxfer = new AtxferMachine(ctx);
   control = new CallControl(ctx, transfers);
   const core = new AmiCore(ctx, control, transfers, atxfer);
-  return { ctx, core, dialer, transfers, atxfer, clock: new MediaClock(ctx) };
+  const modules = new ModuleLoader(state, actions);
+  return { ctx, core, dialer, transfers, atxfer, clock: new MediaClock(ctx), modules };
 }

@@ -79,7 +79,11 @@ export class BridgeMechanics implements BridgeOps {
   reconfigure(bridge: SimBridge, restartRelay: boolean): void {
     if (bridge.destroyed) return;
     const call = this.s.callByBridge.get(bridge);
-    const choice = chooseTechnology(bridge.channels, call?.directOverride ?? null, call?.dtmfFeatures ?? false);
+    const choice = chooseTechnology(
+      bridge.channels,
+      call?.directOverride ?? null,
+      call?.dtmfFeatures ?? false,
+    );
     bridge.technology = choice.technology;
     bridge.nativeMode = choice.mode;
     const held = bridge.channels.some((c) => c.remoteHold);

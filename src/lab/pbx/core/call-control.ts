@@ -70,7 +70,8 @@ export class CallControl implements CallOps {
     if (channel.hungUp) return false;
     channel.mixMonitors++;
     this.ctx.state.emit(ev.mixMonitorStart(channel));
-    if (channel.bridge) this.ctx.bridges.scheduleReconfigure(channel.bridge, this.ctx.state.o.hookSwitchDelayMs);
+    if (channel.bridge)
+      this.ctx.bridges.scheduleReconfigure(channel.bridge, this.ctx.state.o.hookSwitchDelayMs);
     return true;
   }
 

@@ -26,7 +26,12 @@ export interface BridgeOps {
 
 /** Channel life: creation with RTP, Local halves, hangup and removal. */
 export interface ChannelOps {
-  newChannel(ep: ResolvedEndpoint, party: PartySpec, callCodec: Codec, fields: ChannelFields): Promise<SimChannel>;
+  newChannel(
+    ep: ResolvedEndpoint,
+    party: PartySpec,
+    callCodec: Codec,
+    fields: ChannelFields,
+  ): Promise<SimChannel>;
   newLocalHalf(name: string, linkedid: string, ep: ResolvedEndpoint, fields: ChannelFields): SimChannel;
   /** Hangs up a channel and dissolves its bridge, as ast_hangup in a basic bridge does. */
   hangup(channel: SimChannel, cause: number, techCause?: number): void;

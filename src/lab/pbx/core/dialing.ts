@@ -2,7 +2,13 @@ import { channelBlock } from '../ami/blocks.js';
 import * as ev from '../ami/events.js';
 import type { PlaceCallSpec, SimCall } from '../call.js';
 import { PbxError } from '../errors.js';
-import { AST_STATE_DOWN, AST_STATE_RING, AST_STATE_RINGING, AST_STATE_UP, type SimChannel } from '../model/channel.js';
+import {
+  AST_STATE_DOWN,
+  AST_STATE_RING,
+  AST_STATE_RINGING,
+  AST_STATE_UP,
+  type SimChannel,
+} from '../model/channel.js';
 import type { ResolvedEndpoint } from '../options.js';
 import type { PbxContext } from './context.js';
 

@@ -56,7 +56,8 @@ export class FaultInjector {
     const field = (name: string): string | undefined => e.fields.find(([k]) => k === name)?.[1];
     const uniqueid = field('Uniqueid');
     const bridge = field('BridgeUniqueid');
-    const hit = (uniqueid !== undefined && m.channels.has(uniqueid)) || (bridge !== undefined && m.bridges.has(bridge));
+    const hit =
+      (uniqueid !== undefined && m.channels.has(uniqueid)) || (bridge !== undefined && m.bridges.has(bridge));
     if (hit) this.dropped++;
     return !hit;
   }

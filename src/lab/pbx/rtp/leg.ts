@@ -198,7 +198,8 @@ export class RtpLeg {
       this.droppedStrict++;
       return;
     }
-    if (this.remote === null || !sameHostPort(this.remote, address, r.port)) this.remote = { address, port: r.port };
+    if (this.remote === null || !sameHostPort(this.remote, address, r.port))
+      this.remote = { address, port: r.port };
     this.learned = true;
     // The first packet relayed from a newly learned source carries the marker bit
     // (datapath.json relay.marker); packets towards the moved remote get none.

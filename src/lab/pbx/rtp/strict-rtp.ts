@@ -63,7 +63,13 @@ export class StrictRtp {
    * Whether a packet from `address:port` with sequence `seq` is taken; `switched` when it
    * made a new source the accepted one after probation.
    */
-  accept(address: string, port: number, seq: number, sdpTarget: HostPort, now: number): 'take' | 'switched' | 'drop' {
+  accept(
+    address: string,
+    port: number,
+    seq: number,
+    sdpTarget: HostPort,
+    now: number,
+  ): 'take' | 'switched' | 'drop' {
     if (!this.o.enabled) return 'take';
     const fromSource = this.source !== null && sameHostPort(this.source, address, port);
     if (!this.closed && this.source !== null && now - this.learnStartMs > this.o.learnMs) this.closed = true;
