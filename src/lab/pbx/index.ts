@@ -84,6 +84,7 @@ export type {
   MediaEncryption,
 } from './options.js';
 export type { ManagerEvent } from './ami/events.js';
+export type { FaultInjector, HangupDropScope } from './core/faults.js';
 export type { HostPort } from './rtp/address.js';
 export { EventClass, authorityToString } from './ami/privileges.js';
 export { AmiProbe, ProbeError, type ProbeMessage } from './ami/probe.js';

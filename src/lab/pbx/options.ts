@@ -116,6 +116,12 @@ export interface SimulatedPbxOptions {
   readonly rtcpIntervalMs?: number;
   /** Time from a Local-channel call's answer to its optimisation. @default 20 */
   readonly localOptimizeDelayMs?: number;
+  /** rtp.conf strictrtp (yes/no): with no, every source is taken and followed at once. @default true */
+  readonly strictRtp?: boolean;
+  /** Strict RTP learning window (res_rtp_asterisk STRICT_RTP_LEARN_TIMEOUT). @default 5000 */
+  readonly strictRtpLearnMs?: number;
+  /** res_rtp_offload.so loaded at start (RtpOffloadList); `pbx.modules` loads it later. @default false */
+  readonly rtpOffloadModule?: boolean;
   readonly endpoints: Readonly<Record<string, EndpointConfig>>;
 }
 
@@ -205,6 +211,8 @@ export interface ResolvedOptions {
   readonly unhookSwitchDelayMs: readonly [number, number];
   readonly rtcpIntervalMs: number;
   readonly localOptimizeDelayMs: number;
+  readonly strictRtp: { readonly enabled: boolean; readonly learnMs: number };
+  readonly rtpOffloadModule: boolean;
   readonly endpoints: ReadonlyMap<string, ResolvedEndpoint>;
 }
 
@@ -246,6 +254,11 @@ export function resolveOptions(o: SimulatedPbxOptions): ResolvedOptions {
     unhookSwitchDelayMs: o.unhookSwitchDelayMs ?? [16, 50],
     rtcpIntervalMs: o.rtcpIntervalMs ?? 5000,
     localOptimizeDelayMs: o.localOptimizeDelayMs ?? 20,
+    strictRtp: {
+      enabled: o.strictRtp ?? true,
+      learnMs: seconds(o.strictRtpLearnMs ?? 5000, 'strictRtpLearnMs'),
+    },
+    rtpOffloadModule: o.rtpOffloadModule ?? false,
     endpoints,
   };
 }

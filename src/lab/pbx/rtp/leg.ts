@@ -13,6 +13,7 @@ import {
 } from './packet.js';
 import { RTCP_RR, RTCP_SR, buildRtcp, ntpFromMs, ntpMiddle, parseRtcp, type RtcpReport } from './rtcp.js';
 import { RxStats } from './rx-stats.js';
+import { STRICT_RTP_LEARN_MS, StrictRtp, type StrictRtpOptions } from './strict-rtp.js';
 
 /** Static payload type of comfort noise (RFC 3389), what ast_rtp_sendcng uses. */
 export const CN_PAYLOAD_TYPE = 13;
@@ -62,14 +63,9 @@ export interface RtpLegOptions {
   readonly rtcpIntervalMs: number;
   readonly now: () => number;
   readonly hooks: RtpLegHooks;
+  /** rtp.conf strictrtp and the learning window. @default enabled, 5000 ms */
+  readonly strictRtp?: StrictRtpOptions;
 }
-
-/**
- * rtp.conf `probation` (default 4): packets from a source other than the expected one are
- * dropped until a run of this many in sequence; measured on 22.11 (datapath.json
- * `dest.learning-drop`), the first 4 are dropped and the 5th is the first forwarded.
- */
-const STRICT_RTP_PROBATION = 4;
 
 const rand32 = (): number => Math.floor(Math.random() * 0x1_0000_0000) >>> 0;
 
@@ -117,7 +113,7 @@ export class RtpLeg {
   markPending = true;
   private srTxCountAtLastReport = 0;
   private nextRtcpAtMs: number;
-  private probation: { address: string; port: number; seq: number; count: number } | null = null;
+  private readonly strict: StrictRtp;
   private closed = false;
   private readonly o: RtpLegOptions;
 
@@ -135,6 +131,7 @@ export class RtpLeg {
     this.lastRxMs = now;
     this.lastTxMs = now;
     this.nextRtcpAtMs = now + o.rtcpIntervalMs;
+    this.strict = new StrictRtp(o.strictRtp ?? { enabled: true, learnMs: STRICT_RTP_LEARN_MS }, now);
     o.rtp.on('message', (b, r) => this.onRtpSocket(b, r));
     o.rtp.on('error', () => undefined);
     if (o.rtcp) {
@@ -166,15 +163,22 @@ export class RtpLeg {
   stop(): void {
     this.remote = null;
     this.learned = false;
-    this.probation = null;
   }
 
-  /** A re-INVITE with a new SDP address: learning starts over from it. */
+  /**
+   * A re-INVITE (or unhold) with an SDP address: RTP goes there until packets arrive, and
+   * strict RTP learns again when it differs from the accepted source.
+   */
   setSdpRemote(addr: HostPort): void {
     this.sdpRemote = { address: canonicalAddress(addr.address), port: addr.port };
     this.remote = this.sdpRemote;
     this.learned = false;
-    this.probation = null;
+    this.strict.remoteChanged(this.sdpRemote, this.o.now());
+  }
+
+  /** Strict RTP still learns (a new source can take over after probation). */
+  get strictLearning(): boolean {
+    return this.strict.learning;
   }
 
   private onRtpSocket(b: Buffer, r: dgram.RemoteInfo): void {
@@ -187,37 +191,19 @@ export class RtpLeg {
     const now = this.o.now();
     this.lastRxMs = now;
     const address = canonicalAddress(r.address);
-    // res_rtp_asterisk strict RTP: the expected source is the learned one, or before any
-    // packet the SDP address; it is taken at once. Any other source is taken only after a
-    // run of sequential packets from it, which are dropped meanwhile; with rtp_symmetric
-    // the remote (CHANNEL(rtp,dest)) then follows it.
-    const expected = this.learned ? this.remote : this.sdpRemote;
-    if (expected !== null && sameHostPort(expected, address, r.port)) {
-      if (!this.learned) {
-        this.remote = { address, port: r.port };
-        this.learned = true;
-        this.probation = null;
-      }
-    } else {
-      const seq = rtpSequence(b);
-      const p = this.probation;
-      if (p && p.address === address && p.port === r.port && ((p.seq + 1) & 0xffff) === seq) {
-        p.seq = seq;
-        p.count++;
-      } else {
-        this.probation = { address, port: r.port, seq, count: 1 };
-      }
-      if (this.probation!.count <= STRICT_RTP_PROBATION) {
-        this.droppedStrict++;
-        return;
-      }
-      this.probation = null;
-      this.remote = { address, port: r.port };
-      this.learned = true;
-      // The first packet relayed from a newly learned source carries the marker bit
-      // (datapath.json relay.marker); packets towards the moved remote get none.
-      if (this.peer) this.peer.markPending = true;
+    // res_rtp_asterisk strict RTP decides whether the packet is taken; with rtp_symmetric
+    // the remote (CHANNEL(rtp,dest)) then follows its source.
+    const verdict = this.strict.accept(address, r.port, rtpSequence(b), this.sdpRemote, now);
+    if (verdict === 'drop') {
+      this.droppedStrict++;
+      return;
     }
+    if (this.remote === null || !sameHostPort(this.remote, address, r.port))
+      this.remote = { address, port: r.port };
+    this.learned = true;
+    // The first packet relayed from a newly learned source carries the marker bit
+    // (datapath.json relay.marker); packets towards the moved remote get none.
+    if (verdict === 'switched' && this.peer) this.peer.markPending = true;
     this.rxPackets++;
     this.rx.update(rtpSequence(b), rtpSsrc(b), rtpTimestamp(b), now);
     const peer = this.peer;

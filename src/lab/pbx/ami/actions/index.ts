@@ -5,14 +5,14 @@ import { channelActions } from './channel-actions.js';
 import { pjsipActions } from './pjsip-actions.js';
 import { sessionActions } from './session-actions.js';
 import { systemActions } from './system-actions.js';
-import { actionTable, type ActionTable } from './table.js';
+import { actionTable, type ActionDef, type ActionTable } from './table.js';
 
 /** The manager actions a PBX with this channel driver registers. */
-export function buildActionTable(driver: ChannelDriverName): ActionTable {
-  let table: ActionTable = new Map();
+export function buildActionTable(driver: ChannelDriverName): Map<string, ActionDef> {
+  let table: Map<string, ActionDef> = new Map();
   table = actionTable([
     ...sessionActions,
-    ...systemActions(() => table),
+    ...systemActions((): ActionTable => table),
     ...channelActions,
     ...bridgeActions,
     ...callActions,

@@ -40,8 +40,8 @@ export function systemActions(table: () => ActionTable): ActionDef[] {
         let text = serializeMessage([['Response', 'Success'], ...actionIdField(msg)]).slice(0, -2);
         for (const def of table().values()) {
           if (mayRunAction(session.writePerm, def.authority))
-            // action_listcommands: "%s: %s  (Priv: %s)", two blanks before the privilege.
-            text += `${def.name}: ${def.synopsis}  (Priv: ${authorityToString(def.authority)})\r\n`;
+            // action_listcommands: two blanks before the privilege for documented actions.
+            text += `${def.name}: ${def.synopsis}${def.undocumented ? ' ' : '  '}(Priv: ${authorityToString(def.authority)})\r\n`;
         }
         session.write(text + '\r\n');
       },

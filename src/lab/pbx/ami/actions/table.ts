@@ -16,15 +16,35 @@ export interface ActionDef {
   /** EVENT_FLAG_* the user's `write=` must overlap; 0 = any logged-in user. */
   readonly authority: number;
   readonly synopsis: string;
+  /**
+   * Registered by a module without XML documentation: ListCommands shows one blank before
+   * `(Priv:` (the XML synopses of the core carry a trailing blank, hence their two).
+   */
+  readonly undocumented?: boolean;
   run(ctx: ActionContext): void | Promise<void>;
 }
 
 /** Actions by lower-cased name; action names are matched case-insensitively. */
 export type ActionTable = ReadonlyMap<string, ActionDef>;
 
-export function actionTable(defs: readonly ActionDef[]): ActionTable {
+export function actionTable(defs: readonly ActionDef[]): Map<string, ActionDef> {
   const sorted = [...defs].sort((a, b) => a.name.localeCompare(b.name, 'en'));
   return new Map(sorted.map((d) => [d.name.toLowerCase(), d]));
+}
+
+/**
+ * ast_manager_register/unregister at run time (a module loaded or unloaded): the table is
+ * changed in place, so every holder sees it, and stays in name order like ListCommands.
+ */
+export function updateActions(
+  table: Map<string, ActionDef>,
+  add: readonly ActionDef[],
+  removeNames: readonly string[] = [],
+): void {
+  const gone = new Set(removeNames.map((n) => n.toLowerCase()));
+  const next = actionTable([...[...table.values()].filter((d) => !gone.has(d.name.toLowerCase())), ...add]);
+  table.clear();
+  for (const [k, v] of next) table.set(k, v);
 }
 
 /** process_message: login gate, unknown action, authority check, then the handler. */
