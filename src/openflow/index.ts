@@ -36,6 +36,8 @@ export * as codec from './codec/index.js';
 export {
   ETH_TYPE_IPV4,
   ETH_TYPE_IPV6,
+  IP_FRAG_MASK,
+  IP_FRAG_NO,
   IP_PROTO_UDP,
   OFPFC_ADD,
   OFPFC_DELETE,

@@ -1,6 +1,8 @@
 import {
   ETH_TYPE_IPV4,
   ETH_TYPE_IPV6,
+  IP_FRAG_MASK,
+  IP_FRAG_NO,
   IP_PROTO_UDP,
   OFPFC_ADD,
   OFPFC_DELETE_STRICT,
@@ -46,7 +48,10 @@ function portRef(n: number): PortRef {
   return { port: n };
 }
 
-/** Prerequisites first (IN_PORT, ETH_TYPE, IP_PROTO), as OVS checks them in order. */
+/**
+ * Prerequisites first (IN_PORT, ETH_TYPE, IP_PROTO), as OVS checks them in order. `ip_frag=no`
+ * goes where OVS puts it in a flow dump (after the addresses), as the unmasked 0 OVS writes.
+ */
 export function toMatch(m: FlowMatch): Match {
   const v6 = m.family === 6;
   const fields: OxmField[] = [{ type: 'IN_PORT', value: portNumber(m.inPort) }];
@@ -56,9 +61,9 @@ export function toMatch(m: FlowMatch): Match {
     { type: 'IP_PROTO', value: IP_PROTO_UDP },
     v6 ? { type: 'IPV6_SRC', value: m.srcIp } : { type: 'IPV4_SRC', value: m.srcIp },
     v6 ? { type: 'IPV6_DST', value: m.dstIp } : { type: 'IPV4_DST', value: m.dstIp },
-    { type: 'UDP_SRC', value: m.srcPort },
-    { type: 'UDP_DST', value: m.dstPort },
   );
+  if (m.ipFrag !== 'any') fields.push({ type: 'IP_FRAG', value: IP_FRAG_NO });
+  fields.push({ type: 'UDP_SRC', value: m.srcPort }, { type: 'UDP_DST', value: m.dstPort });
   return fields;
 }
 
@@ -141,7 +146,9 @@ export function fromMatch(match: Match): FlowMatch | null {
   const dstIp = str(family === 4 ? 'IPV4_DST' : 'IPV6_DST');
   if (srcIp === null || dstIp === null) return null;
   const vid = num('VLAN_VID');
-  const expected = 5 + 2 + (vid === null ? 0 : 1);
+  const frag = get('IP_FRAG');
+  if (frag !== undefined && !isIpFragNo(frag)) return null;
+  const expected = 5 + 2 + (vid === null ? 0 : 1) + (frag === undefined ? 0 : 1);
   if (match.length !== expected) return null;
   return {
     inPort: portRef(inPort),
@@ -151,7 +158,14 @@ export function fromMatch(match: Match): FlowMatch | null {
     srcPort,
     dstIp,
     dstPort,
+    ipFrag: frag === undefined ? 'any' : 'no',
   };
+}
+
+/** `ip_frag=no` as OVS dumps it (unmasked 0) or as written with both bits masked. */
+function isIpFragNo(f: OxmField): boolean {
+  if (f.type !== 'IP_FRAG' || f.value !== IP_FRAG_NO) return false;
+  return f.mask === undefined || (f.mask & IP_FRAG_MASK) === IP_FRAG_MASK;
 }
 
 export function fromActions(actions: readonly Action[]): FlowAction[] | null {
