@@ -68,6 +68,9 @@ async function pipeline(
   let off = 0;
   for (let i = 0; i < count; i++) off = writeAt(buf, off, first + i, i);
   writeHeader(buf, off, OFPT_BARRIER_REQUEST, OFP_HEADER_LEN, first + count);
+  // Before anything waits on a reply: a connection lost meanwhile fails only this wait.
+  const room = ch.room();
+  if (room) await room;
   const range = ch.pending.trackRange(first, count);
   try {
     const barrier = ch.pending.expect(first + count, `barrier after ${count} ${what}`, ch.timeoutMs);
@@ -96,13 +99,16 @@ export async function sendBundle(
   const n = mods.length;
   // xids: open, n adds, barrier; then commit or discard, allocated later.
   const openXid = ch.pending.allocate(n + 2);
+  const adds = encodeBundleAdds(bundleId, openXid, mods, flags, command);
+  const room = ch.room();
+  if (room) await room;
   const range = ch.pending.trackRange(openXid + 1, n);
   try {
     const opened = ch.pending.expect(openXid, 'bundle open', ch.timeoutMs);
     const barrier = ch.pending.expect(openXid + n + 1, 'barrier after bundle adds', ch.timeoutMs);
     opened.catch(noop);
     barrier.catch(noop);
-    ch.send(encodeBundleAdds(bundleId, openXid, mods, flags, command));
+    ch.send(adds);
     const [openResult, barrierResult] = await Promise.allSettled([opened, barrier]);
     if (barrierResult.status === 'rejected') throw barrierResult.reason;
     const failures = failuresOf(range.errors);

@@ -19,6 +19,11 @@ export interface RequestChannel {
   /** Time allowed for each reply. */
   readonly timeoutMs: number;
   send(buf: Buffer): void;
+  /**
+   * Undefined when a bulk message may be sent now, else a promise for when the socket has
+   * drained (rejected if the connection is lost first). Small messages need not ask.
+   */
+  room(): Promise<void> | undefined;
 }
 
 export function barrierRequest(xid: number): Buffer {

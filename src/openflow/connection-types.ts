@@ -37,6 +37,11 @@ export interface OpenFlowConnectionOptions {
   readonly reconnect?: BackoffPolicy | false;
   /** miss_send_len for SET_CONFIG; must be non-zero for async messages on `.mgmt`. @default 128 */
   readonly missSendLen?: number;
+  /**
+   * Bytes that may wait for the socket to drain before the switch counts as not reading and
+   * the connection is dropped. @default 64 MiB
+   */
+  readonly maxQueuedBytes?: number;
 }
 
 export type FlowModOutcome = { readonly ok: true } | { readonly ok: false; readonly error: OpenFlowError };

@@ -27,6 +27,7 @@ import { HelloWait, handshake } from './handshake.js';
 import { EchoKeepalive } from './keepalive.js';
 import { PendingRequests } from './requests.js';
 import { RetryPlan } from './retry-plan.js';
+import { DEFAULT_MAX_QUEUED_BYTES, SendQueue } from './send-queue.js';
 import { connectTransport, parseTarget, type TransportSocket } from './transport.js';
 
 /** The options with their defaults applied. */
@@ -42,6 +43,7 @@ export interface SessionConfig {
   readonly backoff: BackoffPolicy | false;
   readonly random: () => number;
   readonly missSendLen: number;
+  readonly maxQueuedBytes: number;
 }
 
 export function sessionConfig(options: OpenFlowConnectionOptions): SessionConfig {
@@ -63,6 +65,7 @@ export function sessionConfig(options: OpenFlowConnectionOptions): SessionConfig
     backoff: options.reconnect ?? DEFAULT_BACKOFF,
     random: options.random ?? Math.random,
     missSendLen,
+    maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
   };
 }
 
@@ -77,7 +80,8 @@ export class SwitchSession {
   private readonly dispatch: DispatchContext;
   private _status: ConnectionStatus = 'idle';
   private epoch = 0;
-  private socket: TransportSocket | undefined;
+  /** The current socket, written through its send queue. */
+  private link: SendQueue | undefined;
   private framer = new OfpFramer();
   private negotiated = false;
   private lastSocketError: Error | undefined;
@@ -89,7 +93,7 @@ export class SwitchSession {
     private readonly emit: EmitEvent,
   ) {
     this.pending = new PendingRequests(cfg.clock);
-    this.channel = { pending: this.pending, timeoutMs: cfg.requestTimeoutMs, send: (b) => this.send(b) };
+    this.channel = this.channelWith(cfg.requestTimeoutMs);
     this.retry = cfg.backoff === false ? undefined : new RetryPlan(cfg.clock, cfg.backoff, cfg.random);
     this.keepalive = new EchoKeepalive({
       clock: cfg.clock,
@@ -142,8 +146,17 @@ export class SwitchSession {
   }
 
   private send(buf: Buffer): void {
-    // OVS reads continuously; Node queues what the socket cannot take yet.
-    this.socket?.write(buf);
+    this.link?.send(buf);
+  }
+
+  private channelWith(timeoutMs: number): RequestChannel {
+    return {
+      pending: this.pending,
+      timeoutMs,
+      send: (b) => this.send(b),
+      room: () =>
+        this.link ? this.link.room() : Promise.reject(new OpenFlowDisconnectedError('not connected')),
+    };
   }
 
   private setStatus(to: ConnectionStatus): void {
@@ -167,7 +180,9 @@ export class SwitchSession {
       this.lost(epoch, err);
       return;
     }
-    this.socket = socket;
+    this.link = new SendQueue(socket, this.cfg.maxQueuedBytes, (bytes) =>
+      this.lost(epoch, new Error(`${bytes} bytes wait for the socket to drain: the switch is not reading`)),
+    );
     socket.on('connect', () => {
       if (epoch !== this.epoch) return;
       this.setStatus('handshaking');
@@ -188,7 +203,7 @@ export class SwitchSession {
       const peerHello = this.hello.wait(cfg.clock, cfg.handshakeTimeoutMs);
       const features = await handshake(
         {
-          ch: { pending: this.pending, timeoutMs: cfg.handshakeTimeoutMs, send: (b) => this.send(b) },
+          ch: this.channelWith(cfg.handshakeTimeoutMs),
           target: cfg.target,
           missSendLen: cfg.missSendLen,
           current: () => epoch === this.epoch,
@@ -233,14 +248,15 @@ export class SwitchSession {
   private lost(epoch: number, reason: unknown): void {
     if (epoch !== this.epoch) return;
     this.epoch++;
-    const socket = this.socket;
-    this.socket = undefined;
-    socket?.destroy();
+    const link = this.link;
+    this.link = undefined;
+    link?.socket.destroy();
     this.keepalive.stop();
     const why = reason instanceof Error ? reason.message : String(reason);
     const err = new OpenFlowDisconnectedError(`OpenFlow connection to ${this.cfg.target} lost: ${why}`, {
       cause: reason,
     });
+    link?.fail(err);
     this.hello.fail(err);
     this.pending.rejectAll(err);
     if (this._status === 'closed') return;

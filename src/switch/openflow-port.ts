@@ -239,6 +239,8 @@ export function fromStats(e: FlowStatsEntry): InstalledFlow {
 export class OpenFlowPort implements FlowPort {
   private removed: ((r: FlowRemoved) => void)[] = [];
   private ready: (() => void)[] = [];
+  /** Dumps in flight by cookie/mask. */
+  private readonly dumping = new Map<string, Promise<InstalledFlow[]>>();
 
   constructor(private readonly conn: OpenFlowConnection) {
     conn.on('flowRemoved', (m) => {
@@ -266,8 +268,22 @@ export class OpenFlowPort implements FlowPort {
     });
   }
 
+  /**
+   * Flows under a cookie mask. A dump asked for while the same one is in flight shares it
+   * (each caller gets its own array): one FLOW stats walk of the table, not one per caller.
+   */
+  dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
+    const key = `${cookie.toString(16)}/${mask.toString(16)}`;
+    let shared = this.dumping.get(key);
+    if (shared === undefined) {
+      shared = this.dumpOnce(cookie, mask).finally(() => this.dumping.delete(key));
+      this.dumping.set(key, shared);
+    }
+    return shared.then((flows) => flows.slice());
+  }
+
   /** Decodes in slices: an audit's 20,000 flows take over 100 ms, too long to block for. */
-  async dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
+  private async dumpOnce(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
     const entries = await this.conn.flowStats({ cookie, cookieMask: mask });
     const out: InstalledFlow[] = [];
     for (let i = 0; i < entries.length; i += DECODE_SLICE) {
