@@ -33,9 +33,16 @@ export { DEFAULT_BACKOFF, reconnectDelay, type BackoffPolicy } from './backoff.j
 export { systemClock, type Clock, type Timer } from './clock.js';
 export { connectTransport, parseTarget, type TransportSocket, type TransportTarget } from './transport.js';
 export * as codec from './codec/index.js';
+/**
+ * One whole OpenFlow message (the bytes of its header's length) → the decoded message, or a
+ * `ProtocolError` with the byte offset; it never throws anything else (a fuzz target).
+ */
+export { decodeMessage, type OfpMessage } from './codec/index.js';
 export {
   ETH_TYPE_IPV4,
   ETH_TYPE_IPV6,
+  IP_FRAG_MASK,
+  IP_FRAG_NO,
   IP_PROTO_UDP,
   OFPFC_ADD,
   OFPFC_DELETE,

@@ -1,7 +1,7 @@
 /**
  * Where the switch is and how to reach it. OVS listens on `punix:<rundir>/<bridge>.mgmt` for
  * every bridge, and on `ptcp:` for configured remotes; we speak to either. This file and
- * `connection.ts` are the only ones that touch sockets.
+ * `session.ts` are the only ones that touch sockets.
  */
 
 import net from 'node:net';

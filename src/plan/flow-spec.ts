@@ -14,6 +14,14 @@ export interface FlowMatch {
   readonly srcPort: number;
   readonly dstIp: string;
   readonly dstPort: number;
+  /**
+   * Which datagrams the flow takes: `'no'` (also when absent) only unfragmented ones, as
+   * Open vSwitch's `ip_frag=no`. Only the first fragment carries the UDP ports, so a flow
+   * keyed on ports would forward it while the later fragments go to Asterisk: every flow the
+   * agent writes leaves all fragments to Asterisk. `'any'` is read back from flows written
+   * without that field (by an earlier version); it is a different flow to the switch.
+   */
+  readonly ipFrag?: 'no' | 'any';
 }
 
 /** A port by OpenFlow number, or a reserved port the switch understands. */
@@ -52,7 +60,8 @@ function portKey(p: PortRef): string {
 /** Identity of a flow in the switch: OpenFlow treats table + priority + match as one flow. */
 export function flowKey(f: Pick<FlowSpec, 'table' | 'priority' | 'match'>): string {
   const m = f.match;
-  return `${f.table}/${f.priority}/${portKey(m.inPort)}/${m.vlan ?? '-'}/${m.srcIp}:${m.srcPort}>${m.dstIp}:${m.dstPort}`;
+  const frag = m.ipFrag === 'any' ? '/frag:any' : '';
+  return `${f.table}/${f.priority}/${portKey(m.inPort)}/${m.vlan ?? '-'}/${m.srcIp}:${m.srcPort}>${m.dstIp}:${m.dstPort}${frag}`;
 }
 
 /** Everything that, if different, needs the flow rewritten (ADD over the same key). */

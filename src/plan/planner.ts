@@ -42,7 +42,8 @@ const NORMAL: PortRef = { reserved: 'NORMAL' };
 /**
  * The flows of one bridged stream pair. RTP only: RTCP (port + 1) matches none of them and
  * stays with Asterisk (policy refuses rtcp-mux, where no L4 match could tell RTCP from
- * RTP). Every action list ends in an output, so no flow
+ * RTP). Every match takes only unfragmented datagrams (`ipFrag: 'no'`): a fragment has no
+ * ports to tell streams apart, so all of them stay with Asterisk. Every action list ends in an output, so no flow
  * ever drops a packet, and every match names one remote address and port toward one
  * local port, so the switch never relays for anyone else.
  */
@@ -66,6 +67,7 @@ export function planPair(
       srcPort: from.remote.port,
       dstIp: from.local.address,
       dstPort: from.local.port,
+      ipFrag: 'no',
     };
     if (mode === 'forward') {
       if (to.nextHopMac === null) throw new Error(`planPair: no next hop for ${to.channelId}`);
@@ -117,6 +119,7 @@ export function planPair(
         srcPort: from.local.port,
         dstIp: from.remote.address,
         dstPort: from.remote.port,
+        ipFrag: 'no',
       },
       actions: [{ type: 'output', to: NORMAL }],
       owner: { bridgeId, channelId: from.channelId, role: 'egress-watch' },

@@ -1,6 +1,8 @@
 import {
   ETH_TYPE_IPV4,
   ETH_TYPE_IPV6,
+  IP_FRAG_MASK,
+  IP_FRAG_NO,
   IP_PROTO_UDP,
   OFPFC_ADD,
   OFPFC_DELETE_STRICT,
@@ -46,7 +48,10 @@ function portRef(n: number): PortRef {
   return { port: n };
 }
 
-/** Prerequisites first (IN_PORT, ETH_TYPE, IP_PROTO), as OVS checks them in order. */
+/**
+ * Prerequisites first (IN_PORT, ETH_TYPE, IP_PROTO), as OVS checks them in order. `ip_frag=no`
+ * goes where OVS puts it in a flow dump (after the addresses), as the unmasked 0 OVS writes.
+ */
 export function toMatch(m: FlowMatch): Match {
   const v6 = m.family === 6;
   const fields: OxmField[] = [{ type: 'IN_PORT', value: portNumber(m.inPort) }];
@@ -56,9 +61,9 @@ export function toMatch(m: FlowMatch): Match {
     { type: 'IP_PROTO', value: IP_PROTO_UDP },
     v6 ? { type: 'IPV6_SRC', value: m.srcIp } : { type: 'IPV4_SRC', value: m.srcIp },
     v6 ? { type: 'IPV6_DST', value: m.dstIp } : { type: 'IPV4_DST', value: m.dstIp },
-    { type: 'UDP_SRC', value: m.srcPort },
-    { type: 'UDP_DST', value: m.dstPort },
   );
+  if (m.ipFrag !== 'any') fields.push({ type: 'IP_FRAG', value: IP_FRAG_NO });
+  fields.push({ type: 'UDP_SRC', value: m.srcPort }, { type: 'UDP_DST', value: m.dstPort });
   return fields;
 }
 
@@ -141,7 +146,9 @@ export function fromMatch(match: Match): FlowMatch | null {
   const dstIp = str(family === 4 ? 'IPV4_DST' : 'IPV6_DST');
   if (srcIp === null || dstIp === null) return null;
   const vid = num('VLAN_VID');
-  const expected = 5 + 2 + (vid === null ? 0 : 1);
+  const frag = get('IP_FRAG');
+  if (frag !== undefined && !isIpFragNo(frag)) return null;
+  const expected = 5 + 2 + (vid === null ? 0 : 1) + (frag === undefined ? 0 : 1);
   if (match.length !== expected) return null;
   return {
     inPort: portRef(inPort),
@@ -151,7 +158,14 @@ export function fromMatch(match: Match): FlowMatch | null {
     srcPort,
     dstIp,
     dstPort,
+    ipFrag: frag === undefined ? 'any' : 'no',
   };
+}
+
+/** `ip_frag=no` as OVS dumps it (unmasked 0) or as written with both bits masked. */
+function isIpFragNo(f: OxmField): boolean {
+  if (f.type !== 'IP_FRAG' || f.value !== IP_FRAG_NO) return false;
+  return f.mask === undefined || (f.mask & IP_FRAG_MASK) === IP_FRAG_MASK;
 }
 
 export function fromActions(actions: readonly Action[]): FlowAction[] | null {
@@ -225,6 +239,8 @@ export function fromStats(e: FlowStatsEntry): InstalledFlow {
 export class OpenFlowPort implements FlowPort {
   private removed: ((r: FlowRemoved) => void)[] = [];
   private ready: (() => void)[] = [];
+  /** Dumps in flight by cookie/mask. */
+  private readonly dumping = new Map<string, Promise<InstalledFlow[]>>();
 
   constructor(private readonly conn: OpenFlowConnection) {
     conn.on('flowRemoved', (m) => {
@@ -252,8 +268,22 @@ export class OpenFlowPort implements FlowPort {
     });
   }
 
+  /**
+   * Flows under a cookie mask. A dump asked for while the same one is in flight shares it
+   * (each caller gets its own array): one FLOW stats walk of the table, not one per caller.
+   */
+  dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
+    const key = `${cookie.toString(16)}/${mask.toString(16)}`;
+    let shared = this.dumping.get(key);
+    if (shared === undefined) {
+      shared = this.dumpOnce(cookie, mask).finally(() => this.dumping.delete(key));
+      this.dumping.set(key, shared);
+    }
+    return shared.then((flows) => flows.slice());
+  }
+
   /** Decodes in slices: an audit's 20,000 flows take over 100 ms, too long to block for. */
-  async dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
+  private async dumpOnce(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
     const entries = await this.conn.flowStats({ cookie, cookieMask: mask });
     const out: InstalledFlow[] = [];
     for (let i = 0; i < entries.length; i += DECODE_SLICE) {

@@ -1,3 +1,5 @@
+import type dgram from 'node:dgram';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Testbed } from '../../src/lab/testbed/index.js';
 import { OpenFlowConnection } from '../../src/openflow/index.js';
@@ -91,6 +93,10 @@ describe('the switch adapter on a real Open vSwitch', () => {
     expect(text).toContain('IN_PORT');
     expect(text).toMatch(/set_field:46->ip_dscp|mod_nw_tos:184/);
     expect(text).toContain('send_flow_rem');
+    // Every flow the agent writes takes only unfragmented datagrams.
+    const lines = text.split('\n').filter((l) => l.includes('cookie='));
+    expect(lines).toHaveLength(all.length);
+    for (const l of lines) expect(l).toContain('nw_frag=no');
   });
 
   it('deletes exactly the flows it names and reports a refused add per flow', async () => {
@@ -118,6 +124,77 @@ describe('the switch adapter on a real Open vSwitch', () => {
     await port.deleteByCookie(tagCookie(0xab), TAG_MASK);
     expect(await port.dump(tagCookie(0xab), TAG_MASK)).toEqual([]);
   });
+});
+
+async function until(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+function sizes(socket: dgram.Socket): number[] {
+  const got: number[] = [];
+  socket.on('message', (m) => got.push(m.length));
+  return got;
+}
+
+describe('fragments on a real Open vSwitch', () => {
+  afterAll(async () => {
+    await bed.ofctl('set-frags', 'normal');
+  });
+
+  // In `normal` mode OVS hides the ports of every fragment; in `nx-match` mode (another
+  // controller may set it: it is bridge-wide) the first fragment keeps them and a flow keyed
+  // on ports takes it unless it matches ip_frag=no.
+  it.each([
+    [4, 'nx-match'],
+    [6, 'nx-match'],
+    [4, 'normal'],
+  ] as const)(
+    'IPv%i, frag mode %s: a datagram fragmented on the way reaches the PBX whole; the switch forwards none of its fragments',
+    async (family, mode) => {
+      await bed.ofctl('set-frags', mode);
+      expect(await bed.ofctl('get-frags')).toContain(mode);
+      const type = family === 4 ? 'udp4' : 'udp6';
+      const pbxIp = family === 4 ? bed.pbx.ipv4 : bed.pbx.ipv6;
+      const far = family === 4 ? bed.far.ipv4 : bed.far.ipv6;
+      const [aliceIp, bobIp] = [far[12]!, far[13]!];
+      const base = 10_050 + 10 * family + (mode === 'normal' ? 100 : 0);
+      const flows = planPair(
+        `BF${family}${mode}`,
+        'forward',
+        [leg('p', pbxIp, base, aliceIp, 4500, family), leg('q', pbxIp, base + 2, bobIp, 5500, family)],
+        { ...opts(), cookieTag: 0xac },
+      );
+      const sockets = [
+        await bed.udpSocket('far', type, aliceIp, 4500),
+        await bed.udpSocket('far', type, bobIp, 5500),
+        await bed.udpSocket('pbx', type, pbxIp, base),
+      ];
+      const [alice, bob, pbxA] = sockets as [dgram.Socket, dgram.Socket, dgram.Socket];
+      try {
+        expect(await port.apply(flows, [])).toEqual([]);
+        const atBob = sizes(bob);
+        const atPbx = sizes(pbxA);
+        // A datagram that fits in one packet is forwarded to Bob: the flow is live.
+        await until('a small datagram at Bob', () => {
+          if (atBob.length === 0) alice.send(Buffer.alloc(172, 0x80), base, pbxIp);
+          return atBob.length > 0;
+        });
+        expect(atPbx).toEqual([]);
+        // 4000 bytes over a 1500-byte link leave Alice as fragments; only the first carries
+        // the UDP ports. The PBX reassembles the datagram only if every fragment reached it.
+        alice.send(Buffer.alloc(4000, 0x80), base, pbxIp);
+        await until('the fragmented datagram at the PBX', () => atPbx.includes(4000));
+        expect(atBob.filter((n) => n !== 172)).toEqual([]);
+      } finally {
+        for (const s of sockets) s.close();
+        await port.deleteByCookie(tagCookie(0xac), TAG_MASK);
+      }
+    },
+  );
 });
 
 describe('the emergency revert script', () => {

@@ -83,6 +83,15 @@ export const OFPMT_OXM = 1;
 /** `ofp_oxm_class` (1.3.5 §7.2.2.2). */
 export const OFPXMC_OPENFLOW_BASIC = 0x8000;
 export const OFPXMC_EXPERIMENTER = 0xffff;
+/** Nicira extension class NXM_1: OVS accepts its fields as OXM TLVs in OF1.3 (lib/nx-match.c). */
+export const OFPXMC_NXM_1 = 0x0001;
+/** NXM_NX_IP_FRAG (u8, maskable): bit 0 = a fragment, bit 1 = a later fragment (OVS `nw_frag`). */
+export const NXM_NX_IP_FRAG = 26;
+/** ip_frag values: `no` is 0 with both bits matched, what OVS writes as an unmasked 0. */
+export const IP_FRAG_NO = 0;
+export const IP_FRAG_ANY = 1;
+export const IP_FRAG_LATER = 2;
+export const IP_FRAG_MASK = 3;
 
 /** `oxm_ofb_match_fields` (1.3.5 §7.2.2.7) for the fields this client names. */
 export const OFPXMT_OFB_IN_PORT = 0;

@@ -22,7 +22,9 @@ import {
   zero,
 } from './bytes.js';
 import {
+  NXM_NX_IP_FRAG,
   OFPMT_OXM,
+  OFPXMC_NXM_1,
   OFPXMC_OPENFLOW_BASIC,
   OFPXMT_OFB_ETH_DST,
   OFPXMT_OFB_ETH_SRC,
@@ -55,7 +57,9 @@ export type OxmNumberFieldName =
   | 'TCP_SRC'
   | 'TCP_DST'
   | 'UDP_SRC'
-  | 'UDP_DST';
+  | 'UDP_DST'
+  /** NXM_NX_IP_FRAG of class NXM_1, which OVS takes as an OXM: `IP_FRAG_NO` = `ip_frag=no`. */
+  | 'IP_FRAG';
 export type OxmMacFieldName = 'ETH_DST' | 'ETH_SRC';
 export type OxmIpv4FieldName = 'IPV4_SRC' | 'IPV4_DST';
 export type OxmIpv6FieldName = 'IPV6_SRC' | 'IPV6_DST';
@@ -87,37 +91,39 @@ export type Match = readonly OxmField[];
 
 type Kind = 'u8' | 'u16' | 'u32' | 'u64' | 'mac' | 'ipv4' | 'ipv6';
 interface FieldInfo {
+  readonly oxmClass: number;
   readonly field: number;
   readonly kind: Kind;
   readonly size: number;
 }
 
 const FIELDS: Readonly<Record<OxmFieldName, FieldInfo>> = {
-  IN_PORT: { field: OFPXMT_OFB_IN_PORT, kind: 'u32', size: 4 },
-  METADATA: { field: OFPXMT_OFB_METADATA, kind: 'u64', size: 8 },
-  ETH_DST: { field: OFPXMT_OFB_ETH_DST, kind: 'mac', size: 6 },
-  ETH_SRC: { field: OFPXMT_OFB_ETH_SRC, kind: 'mac', size: 6 },
-  ETH_TYPE: { field: OFPXMT_OFB_ETH_TYPE, kind: 'u16', size: 2 },
-  VLAN_VID: { field: OFPXMT_OFB_VLAN_VID, kind: 'u16', size: 2 },
-  VLAN_PCP: { field: OFPXMT_OFB_VLAN_PCP, kind: 'u8', size: 1 },
-  IP_DSCP: { field: OFPXMT_OFB_IP_DSCP, kind: 'u8', size: 1 },
-  IP_ECN: { field: OFPXMT_OFB_IP_ECN, kind: 'u8', size: 1 },
-  IP_PROTO: { field: OFPXMT_OFB_IP_PROTO, kind: 'u8', size: 1 },
-  IPV4_SRC: { field: OFPXMT_OFB_IPV4_SRC, kind: 'ipv4', size: 4 },
-  IPV4_DST: { field: OFPXMT_OFB_IPV4_DST, kind: 'ipv4', size: 4 },
-  TCP_SRC: { field: OFPXMT_OFB_TCP_SRC, kind: 'u16', size: 2 },
-  TCP_DST: { field: OFPXMT_OFB_TCP_DST, kind: 'u16', size: 2 },
-  UDP_SRC: { field: OFPXMT_OFB_UDP_SRC, kind: 'u16', size: 2 },
-  UDP_DST: { field: OFPXMT_OFB_UDP_DST, kind: 'u16', size: 2 },
-  IPV6_SRC: { field: OFPXMT_OFB_IPV6_SRC, kind: 'ipv6', size: 16 },
-  IPV6_DST: { field: OFPXMT_OFB_IPV6_DST, kind: 'ipv6', size: 16 },
+  IN_PORT: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IN_PORT, kind: 'u32', size: 4 },
+  METADATA: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_METADATA, kind: 'u64', size: 8 },
+  ETH_DST: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_ETH_DST, kind: 'mac', size: 6 },
+  ETH_SRC: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_ETH_SRC, kind: 'mac', size: 6 },
+  ETH_TYPE: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_ETH_TYPE, kind: 'u16', size: 2 },
+  VLAN_VID: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_VLAN_VID, kind: 'u16', size: 2 },
+  VLAN_PCP: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_VLAN_PCP, kind: 'u8', size: 1 },
+  IP_DSCP: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IP_DSCP, kind: 'u8', size: 1 },
+  IP_ECN: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IP_ECN, kind: 'u8', size: 1 },
+  IP_PROTO: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IP_PROTO, kind: 'u8', size: 1 },
+  IPV4_SRC: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IPV4_SRC, kind: 'ipv4', size: 4 },
+  IPV4_DST: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IPV4_DST, kind: 'ipv4', size: 4 },
+  TCP_SRC: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_TCP_SRC, kind: 'u16', size: 2 },
+  TCP_DST: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_TCP_DST, kind: 'u16', size: 2 },
+  UDP_SRC: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_UDP_SRC, kind: 'u16', size: 2 },
+  UDP_DST: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_UDP_DST, kind: 'u16', size: 2 },
+  IPV6_SRC: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IPV6_SRC, kind: 'ipv6', size: 16 },
+  IPV6_DST: { oxmClass: OFPXMC_OPENFLOW_BASIC, field: OFPXMT_OFB_IPV6_DST, kind: 'ipv6', size: 16 },
+  IP_FRAG: { oxmClass: OFPXMC_NXM_1, field: NXM_NX_IP_FRAG, kind: 'u8', size: 1 },
 };
 
 /** OpenFlow-basic field number → its name and layout, for decoding. */
 const BY_FIELD: readonly ((FieldInfo & { readonly name: OxmFieldName }) | undefined)[] = (() => {
   const table: ((FieldInfo & { readonly name: OxmFieldName }) | undefined)[] = new Array(128).fill(undefined);
   for (const [name, info] of Object.entries(FIELDS) as [OxmFieldName, FieldInfo][])
-    table[info.field] = { ...info, name };
+    if (info.oxmClass === OFPXMC_OPENFLOW_BASIC) table[info.field] = { ...info, name };
   return table;
 })();
 
@@ -181,10 +187,19 @@ function writeValue(buf: Buffer, off: number, kind: Kind, value: number | bigint
   }
 }
 
+const IP_FRAG_INFO = { ...FIELDS.IP_FRAG, name: 'IP_FRAG' } as const;
+
 /** Writes the 4-byte OXM header: class u16 | field u7 | hasmask u1 | length u8 (1.3.5 §7.2.2.2). */
-function putOxmHeader(buf: Buffer, off: number, field: number, size: number, masked: boolean): void {
-  buf[off] = OFPXMC_OPENFLOW_BASIC >>> 8;
-  buf[off + 1] = OFPXMC_OPENFLOW_BASIC & 0xff;
+function putOxmHeader(
+  buf: Buffer,
+  off: number,
+  field: number,
+  size: number,
+  masked: boolean,
+  oxmClass = OFPXMC_OPENFLOW_BASIC,
+): void {
+  buf[off] = oxmClass >>> 8;
+  buf[off + 1] = oxmClass & 0xff;
   buf[off + 2] = masked ? (field << 1) | 1 : field << 1;
   buf[off + 3] = masked ? size * 2 : size;
 }
@@ -192,13 +207,12 @@ function putOxmHeader(buf: Buffer, off: number, field: number, size: number, mas
 function putField(
   buf: Buffer,
   off: number,
-  field: number,
-  size: number,
-  kind: Kind,
+  info: FieldInfo,
   value: number | bigint | string,
   mask: number | bigint | string | undefined,
 ): number {
-  putOxmHeader(buf, off, field, size, mask !== undefined);
+  const { size, kind } = info;
+  putOxmHeader(buf, off, info.field, size, mask !== undefined, info.oxmClass);
   writeValue(buf, off + 4, kind, value);
   if (mask === undefined) return off + 4 + size;
   writeValue(buf, off + 4 + size, kind, mask);
@@ -248,8 +262,7 @@ export function writeOxmField(buf: Buffer, off: number, f: OxmField): number {
       f.payload.copy(buf, off + 4);
       return off + 4 + f.payload.length;
   }
-  const info = FIELDS[f.type];
-  return putField(buf, off, info.field, info.size, info.kind, f.value, f.mask);
+  return putField(buf, off, FIELDS[f.type], f.value, f.mask);
 }
 
 function readValue(buf: Buffer, off: number, kind: Kind): number | bigint | string {
@@ -280,7 +293,12 @@ export function readOxmField(buf: Buffer, off: number, end: number): OxmField {
   const length = buf[off + 3]!;
   if (off + 4 + length > end)
     throw new ProtocolError(`OXM TLV length ${length} runs past the match`, off + 3);
-  const info = oxmClass === OFPXMC_OPENFLOW_BASIC ? BY_FIELD[field] : undefined;
+  const info =
+    oxmClass === OFPXMC_OPENFLOW_BASIC
+      ? BY_FIELD[field]
+      : oxmClass === OFPXMC_NXM_1 && field === NXM_NX_IP_FRAG
+        ? IP_FRAG_INFO
+        : undefined;
   if (info === undefined || length !== (hasMask ? info.size * 2 : info.size)) {
     return {
       type: 'RAW',

@@ -44,6 +44,7 @@ describe('the planner', () => {
       srcPort: 10322,
       dstIp: '198.51.100.148',
       dstPort: 12164,
+      ipFrag: 'no',
     });
     expect(aToB.actions).toEqual([
       { type: 'set-eth-src', mac: '5a:7d:d5:22:99:41' },
@@ -71,6 +72,7 @@ describe('the planner', () => {
         srcPort: 12164,
         dstIp: '198.51.100.130',
         dstPort: 10322,
+        ipFrag: 'no',
       },
       {
         inPort: { reserved: 'LOCAL' },
@@ -80,9 +82,16 @@ describe('the planner', () => {
         srcPort: 18364,
         dstIp: '198.51.100.131',
         dstPort: 19818,
+        ipFrag: 'no',
       },
     ]);
     for (const f of watch) expect(f.actions).toEqual([{ type: 'output', to: { reserved: 'NORMAL' } }]);
+  });
+
+  it('takes only unfragmented datagrams in every flow, so every fragment reaches Asterisk', () => {
+    for (const mode of ['forward', 'probe'] as const) {
+      for (const f of planPair('x', mode, [alice, bob], opts)) expect(f.match.ipFrag).toBe('no');
+    }
   });
 
   it('never plans a flow that drops: every action list ends with an output', () => {

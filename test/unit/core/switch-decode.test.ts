@@ -63,3 +63,46 @@ describe('flow stats read back', () => {
     }
   });
 });
+
+describe('ip_frag=no on the wire and back', () => {
+  const [flow] = planPair(
+    'B',
+    'forward',
+    [leg('a', 10000, '198.51.100.10', 4000), leg('b', 10002, '198.51.100.11', 5000)],
+    opts,
+  );
+
+  it('writes NXM_NX_IP_FRAG 0 in every flow the agent plans', () => {
+    expect(toFlowMod(flow!).match).toContainEqual({ type: 'IP_FRAG', value: 0 });
+  });
+
+  it('reads back the same key whether OVS returns the field unmasked or as 0/3', () => {
+    const mod = toFlowMod(flow!);
+    const masked = mod.match!.map((f) =>
+      f.type === 'IP_FRAG' ? { type: 'IP_FRAG' as const, value: 0, mask: 3 } : f,
+    );
+    expect(fromStats(statsOf(mod, 1n)).key).toBe(flowKey(flow!));
+    expect(fromStats(statsOf({ ...mod, match: masked }, 1n)).key).toBe(flowKey(flow!));
+  });
+
+  it('keys a flow without the field (written by an earlier version) apart, so it is replaced', () => {
+    const mod = toFlowMod(flow!);
+    const old = fromStats(statsOf({ ...mod, match: mod.match!.filter((f) => f.type !== 'IP_FRAG') }, 1n));
+    expect(old.spec?.match.ipFrag).toBe('any');
+    expect(old.key).not.toBe(flowKey(flow!));
+  });
+
+  it('leaves a flow taking fragments (ip_frag=first, later, not_later) unparsed', () => {
+    const mod = toFlowMod(flow!);
+    for (const [value, mask] of [
+      [1, 3],
+      [3, 3],
+      [0, 2],
+    ] as const) {
+      const match = mod.match!.map((f) =>
+        f.type === 'IP_FRAG' ? { type: 'IP_FRAG' as const, value, mask } : f,
+      );
+      expect(fromStats(statsOf({ ...mod, match }, 1n)).spec).toBeNull();
+    }
+  });
+});

@@ -55,6 +55,8 @@ export async function flush(): Promise<void> {
 export class FakeSocket extends EventEmitter implements TransportSocket {
   destroyed = false;
   readonly written: Buffer[] = [];
+  /** While set, `write` reports a full buffer (the bytes still go through, as Node queues them). */
+  full = false;
 
   constructor(private readonly onWrite: (data: Buffer) => void) {
     super();
@@ -65,7 +67,13 @@ export class FakeSocket extends EventEmitter implements TransportSocket {
     const copy = Buffer.from(data);
     this.written.push(copy);
     this.onWrite(copy);
-    return true;
+    return !this.full;
+  }
+
+  /** The socket's buffer emptied. */
+  drain(): void {
+    this.full = false;
+    this.emit('drain');
   }
 
   destroy(): void {

@@ -288,6 +288,90 @@ export const goldenCases: readonly GoldenCase[] = [
       'set_field:19818->udp_dst,IN_PORT',
   },
   {
+    name: 'FLOW_MOD ADD of example A taking only unfragmented datagrams (NXM_NX_IP_FRAG 0, ip_frag=no)',
+    message: {
+      type: 'FLOW_MOD',
+      xid: 5,
+      cookie: 0x7270000000000042n,
+      cookieMask: 0n,
+      tableId: 0,
+      command: 0,
+      idleTimeout: 300,
+      hardTimeout: 0,
+      priority: 1000,
+      bufferId: ANY,
+      outPort: ANY,
+      outGroup: ANY,
+      flags: 1,
+      match: [...matchA.slice(0, 5), { type: 'IP_FRAG', value: 0 }, ...matchA.slice(5)],
+      instructions: [{ type: 'APPLY_ACTIONS', actions: [{ type: 'OUTPUT', port: OFPP_IN_PORT, maxLen: 0 }] }],
+    },
+    bytes: hex`
+      04 0e 0080 00000005   # version 1.3, FLOW_MOD, length 128, xid 5
+      7270000000000042      # cookie
+      0000000000000000      # cookie_mask
+      00 00                 # table 0, ADD
+      012c 0000 03e8        # idle 300, hard 0, priority 1000
+      ffffffff              # NO_BUFFER
+      ffffffff ffffffff     # out_port ANY, out_group ANY
+      0001 0000             # SEND_FLOW_REM, pad
+      0001 0038             # ofp_match: type OXM, length 56 (no padding needed)
+      80000004 00000001     # IN_PORT 1
+      80000a02 0800         # ETH_TYPE IPv4
+      80001401 11           # IP_PROTO 17 (UDP)
+      80001604 c6336482     # IPV4_SRC 198.51.100.130
+      80001804 c6336494     # IPV4_DST 198.51.100.148
+      00013401 00           # class NXM_1, field 26 NXM_NX_IP_FRAG, unmasked 0: not a fragment
+      80001e02 2852         # UDP_SRC 10322
+      80002002 2f84         # UDP_DST 12164
+      0004 0018 00000000    # APPLY_ACTIONS, length 24, pad
+      ${OUTPUT_IN_PORT_HEX}
+    `,
+    ofpPrint:
+      'OFPT_FLOW_MOD (OF1.3) (xid=0x5): ADD priority=1000,udp,in_port=1,nw_src=198.51.100.130,nw_dst=198.51.100.148,' +
+      'nw_frag=no,tp_src=10322,tp_dst=12164 cookie:0x7270000000000042 idle:300 send_flow_rem actions=IN_PORT',
+  },
+  {
+    name: 'FLOW_MOD ADD of an IPv6 flow with ip_frag=no written as value 0 mask 3 (both bits matched)',
+    message: {
+      type: 'FLOW_MOD',
+      xid: 6,
+      cookie: 1n,
+      cookieMask: 0n,
+      tableId: 0,
+      command: 0,
+      idleTimeout: 0,
+      hardTimeout: 0,
+      priority: 1000,
+      bufferId: ANY,
+      outPort: ANY,
+      outGroup: ANY,
+      flags: 0,
+      match: [
+        { type: 'ETH_TYPE', value: 0x86dd },
+        { type: 'IP_FRAG', value: 0, mask: 3 },
+        { type: 'IP_PROTO', value: 17 },
+      ],
+      instructions: [],
+    },
+    bytes: hex`
+      04 0e 0048 00000006   # version 1.3, FLOW_MOD, length 72, xid 6
+      0000000000000001      # cookie
+      0000000000000000      # cookie_mask
+      00 00                 # table 0, ADD
+      0000 0000 03e8        # idle 0, hard 0, priority 1000
+      ffffffff              # NO_BUFFER
+      ffffffff ffffffff     # out_port ANY, out_group ANY
+      0000 0000             # flags, pad
+      0001 0015             # ofp_match: type OXM, length 21
+      80000a02 86dd         # ETH_TYPE IPv6
+      00013502 00 03        # NXM_NX_IP_FRAG with mask: value 0, mask 3
+      80001401 11           # IP_PROTO 17 (UDP)
+      000000                # pad to a multiple of 8
+    `,
+    ofpPrint: 'OFPT_FLOW_MOD (OF1.3) (xid=0x6): ADD priority=1000,udp6,nw_frag=no cookie:0x1 actions=drop',
+  },
+  {
     name: "FLOW_MOD ADD of the project's rewrite flow: example A plus DSCP EF and TTL 64, idle 300",
     message: {
       type: 'FLOW_MOD',
