@@ -6,6 +6,7 @@ export type Command =
   | { readonly name: 'help'; readonly topic: string | null }
   | { readonly name: 'version' }
   | { readonly name: 'run'; readonly config: string }
+  | { readonly name: 'doctor'; readonly config: string }
   | { readonly name: 'status' }
   | { readonly name: 'list' }
   | { readonly name: 'bridges' }
@@ -38,6 +39,7 @@ export class UsageError extends Error {
 
 const ID_RE = /^[A-Za-z0-9._:/@;-]{1,128}$/;
 export const DEFAULT_SOCKET = '/run/rtp-offload/control.sock';
+export const DEFAULT_CONFIG = '/etc/rtp-offload.json';
 
 type ParseOptions = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
@@ -146,6 +148,10 @@ function commandOf(
       if (typeof values.config !== 'string' || values.config === '')
         throw new UsageError('run needs --config FILE');
       return { name: 'run', config: values.config };
+    case 'doctor':
+      none();
+      if (values.config === '') throw new UsageError('doctor: --config needs a file');
+      return { name, config: typeof values.config === 'string' ? values.config : DEFAULT_CONFIG };
     case 'version':
     case 'status':
     case 'list':

@@ -36,6 +36,12 @@ async function execute(inv: Invocation, out: (s: string) => void, io: MainIo): P
     await run(cmd.config);
     return EXIT.ok;
   }
+  if (cmd.name === 'doctor') {
+    const d = await import('../doctor/index.js');
+    const results = await d.doctor(cmd.config);
+    out(json ? JSON.stringify({ checks: results }, null, 2) : d.formatResults(results));
+    return d.doctorExitCode(results);
+  }
   const c = new ControlClient(inv.socket);
   const now = Date.now();
   const table = { wide: inv.output === 'wide', headers: inv.headers, now };

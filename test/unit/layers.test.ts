@@ -42,7 +42,7 @@ describe('the layer rules of DESIGN.md, read from the import graph of src/', () 
       'openflow/c.ts': "import { log } from '../log.js';\n",
       'switch/x.ts': "export type X = 1;\nimport { fake } from '../lab/pbx.js';\n",
       'cli/main.ts':
-        "import { Agent } from '../agent.js';\nimport { c } from '../control/client.js';\nimport { run } from '../run.js';\n",
+        "import { Agent } from '../agent.js';\nimport { c } from '../control/client.js';\nimport { run } from '../run.js';\nimport { x } from '../doctor/checks.js';\nimport { d } from '../doctor/index.js';\n",
       // Words in comments and strings are not imports.
       'net/ok.ts': "// import '../lab/pbx.js'\nconst s = \"import('../lab/x.js')\";\n",
       'lab/pbx.ts': "import { c } from '../control/client.js';\n",
@@ -53,9 +53,12 @@ describe('the layer rules of DESIGN.md, read from the import graph of src/', () 
       'log.ts': 'export const log = 1;\n',
       'agent.ts': 'export class Agent {}\n',
       'run.ts': 'export const run = 1;\n',
+      'doctor/index.ts': 'export const d = 1;\n',
+      'doctor/checks.ts': 'export const x = 1;\n',
     });
     expect(layerViolations(importGraph(root))).toEqual([
-      'cli/main.ts:1 → ../agent.js: cli/ imports only control/ and run.ts',
+      'cli/main.ts:1 → ../agent.js: cli/ imports only control/ and run.ts, doctor/index.ts',
+      'cli/main.ts:4 → ../doctor/checks.js: cli/ imports only control/ and run.ts, doctor/index.ts',
       'model/pbx.ts:1 → node:net: model/policy/plan use no sockets',
       'model/pbx.ts:2 → ../switch/x.js (type-only): model/policy/plan import no adapter',
       'openflow/c.ts:1 → ../log.js: openflow/ imports nothing else of the project',
