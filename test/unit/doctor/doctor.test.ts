@@ -143,7 +143,7 @@ describe('rtp-offload doctor against the simulated PBX', { timeout: 30_000 }, ()
     expect(byId(rs, 'switch.uplink')).toMatchObject({ status: 'skip' });
     expect(byId(rs, 'ami.login')).toMatchObject({ status: 'ok' });
     expect(doctorExitCode(rs)).toBe(1);
-    expect(formatResults(rs)).toMatch(/^FAIL  switch\.reachable/m);
+    expect(formatResults(rs)).toMatch(/^FAIL {2}switch\.reachable/m);
   });
 
   it('fails an invalid configuration, naming the key, and asks nothing else', async () => {
