@@ -45,6 +45,15 @@ export const COMMANDS: readonly CommandSpec[] = [
     contactsAgent: false,
   },
   {
+    name: 'doctor',
+    synopsis: 'doctor [--config FILE]',
+    summary: 'check the host, the switch and Asterisk against the configuration',
+    detail:
+      'Prints each check as ok / warn / fail with the fix; exit code 0 when nothing fails, 1 otherwise.\nReads the configuration (default /etc/rtp-offload.json) and the AMI secret as `run` does.',
+    options: { config: { type: 'string', short: 'c', value: 'FILE', help: 'the JSON configuration' } },
+    contactsAgent: false,
+  },
+  {
     name: 'status',
     synopsis: 'status',
     summary: 'agent, Asterisk and switch status',

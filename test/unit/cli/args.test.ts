@@ -19,6 +19,8 @@ describe('command-line arguments', () => {
     [['status', '--version'], { name: 'version' }],
     [['watch', '-n', '0.5'], { name: 'watch', intervalMs: 500 }],
     [['watch'], { name: 'watch', intervalMs: 2000 }],
+    [['doctor'], { name: 'doctor', config: '/etc/rtp-offload.json' }],
+    [['doctor', '-c', 'x.json'], { name: 'doctor', config: 'x.json' }],
     [['run', '--config=/etc/r.json'], { name: 'run', config: '/etc/r.json' }],
     [['list', '--', '--x'], null],
   ])('parses %j', (argv, command) => {

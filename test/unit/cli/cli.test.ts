@@ -189,6 +189,16 @@ describe('the rtp-offload program', SLOW, () => {
     }
   });
 
+  it('doctor prints each check with its fix, as JSON under -o json, and exits 1 on a failure', async () => {
+    const r = await cli(['doctor', '--config', join(dir, 'absent.json'), '-o', 'json']);
+    expect(r.code).toBe(1);
+    const checks = (JSON.parse(r.stdout) as { checks: { id: string; status: string; fix?: string }[] })
+      .checks;
+    expect(checks[0]).toMatchObject({ id: 'config', status: 'fail', fix: expect.any(String) });
+    const human = await cli(['doctor', '--config', join(dir, 'absent.json')]);
+    expect(human.stdout).toMatch(/^FAIL {2}config .*absent\.json/m);
+  });
+
   it('rejects a bad watch interval as usage', async () => {
     const r = await cli(['watch', '--interval', 'soon']);
     expect(r).toMatchObject({ code: 2, stderr: expect.stringContaining('--interval must be seconds') });
@@ -218,6 +228,8 @@ describe('the bash completion', SLOW, () => {
     expect(await complete(['rtp-offload', 'kill-switch', ''])).toBe('on off');
     expect(await complete(['rtp-offload', 'watch', '--int'])).toBe('--interval');
     expect(await complete(['rtp-offload', 'help', 'ki'])).toBe('kill-switch');
+    expect(await complete(['rtp-offload', 'do'])).toBe('doctor');
+    expect(await complete(['rtp-offload', 'doctor', '--con'])).toBe('--config');
   });
 });
 
