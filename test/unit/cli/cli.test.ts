@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -197,6 +197,29 @@ describe('the rtp-offload program', SLOW, () => {
     expect(checks[0]).toMatchObject({ id: 'config', status: 'fail', fix: expect.any(String) });
     const human = await cli(['doctor', '--config', join(dir, 'absent.json')]);
     expect(human.stdout).toMatch(/^FAIL {2}config .*absent\.json/m);
+  });
+
+  it('watch redraws in place on a terminal and Ctrl-C typed there ends it with 0', async () => {
+    // script(1) gives the CLI a pseudo-terminal; a typed ^C reaches it as SIGINT from the tty.
+    const p = spawn(
+      'script',
+      ['-qfec', `"${process.execPath}" "${CLI}" --socket "${sock}" watch -n 0.5`, '/dev/null'],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    const done = finished(p);
+    let seen = '';
+    await new Promise<void>((resolve) =>
+      p.stdout!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.split('\x1b[H\x1b[2J').length > 3) resolve();
+      }),
+    );
+    p.stdin!.write('\x03');
+    const r = await done;
+    expect(r.code).toBe(0);
+    expect(seen).toContain('\x1b[H\x1b[2Joffloaded streams at ');
   });
 
   it('rejects a bad watch interval as usage', async () => {
