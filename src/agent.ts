@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { AmiSource, AriSource } from './asterisk/index.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, type Config } from './config.js';
-import type { AgentControl, AgentStatus } from './control/api.js';
+import type { AgentStatus } from './control/api.js';
+import type { AgentControl } from './control/provider.js';
 import { ControlServer } from './control/server.js';
+import { VERSION } from './control/version.js';
 import { OffloadEngine, type BridgeStatus, type EngineConfig, type LegStatus } from './engine/engine.js';
 import { createLogger, type Logger } from './log.js';
 import { renderMetrics } from './metrics.js';
@@ -12,18 +13,6 @@ import { InterfaceAddresses, NextHopResolver, resolveWildcard } from './net/inde
 import { DEFAULT_BACKOFF, OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
 import type { ReasonCode } from './policy/reasons.js';
 import { OpenFlowPort } from './switch/openflow-port.js';
-
-/** The package version, from the nearest package.json above this module (src/ or dist/src/). */
-const VERSION = ((): string => {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      return (JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { version: string }).version;
-    } catch {
-      // try the next level up
-    }
-  }
-  return 'unknown';
-})();
 
 export interface AgentOptions {
   readonly logger?: Logger;

@@ -1,8 +1,47 @@
-import type { BridgeStatus } from '../engine/engine.js';
+/**
+ * The control API's wire types: plain JSON, owned here so the CLI (and any script) depends
+ * on this file alone, never on the engine. Times are ISO 8601 strings, everywhere.
+ */
 
-/** What the control API serves; the agent implements it, the HTTP server exposes it. */
+export interface SocketAddrDto {
+  /** Canonical text: dotted IPv4, or compressed lower-case IPv6 without brackets. */
+  readonly address: string;
+  readonly port: number;
+  readonly family: 4 | 6;
+}
+
+export type BridgeStateDto = 'offloaded' | 'probing' | 'not-offloaded' | 'would-offload';
+
+export interface LegDto {
+  readonly channelId: string;
+  readonly channel: string;
+  readonly local: SocketAddrDto | null;
+  readonly remote: SocketAddrDto | null;
+  /** Packets/bytes the switch forwarded from this leg's remote (counters of the last read). */
+  readonly packets: number;
+  readonly bytes: number;
+  /** Packets Asterisk itself sent on this leg while offloaded (should stay 0). */
+  readonly asteriskEgressPackets: number;
+}
+
+export interface BridgeDto {
+  readonly bridgeId: string;
+  readonly state: BridgeStateDto;
+  /** Reason code when not offloaded (see docs/operation.md), else null. */
+  readonly reason: string | null;
+  readonly detail: string | null;
+  /** When the bridge entered its current state (ISO 8601), null when never decided. */
+  readonly since: string | null;
+  readonly cookie: string | null;
+  readonly technology: string | null;
+  readonly members: number;
+  readonly legs: readonly LegDto[];
+}
+
+/** `GET /v1/status`. */
 export interface AgentStatus {
   readonly version: string;
+  /** ISO 8601. */
   readonly startedAt: string;
   readonly dryRun: boolean;
   readonly killSwitch: boolean;
@@ -20,21 +59,17 @@ export interface AgentStatus {
   readonly counters: Readonly<Record<string, number>>;
 }
 
-export interface AgentControl {
-  status(): AgentStatus;
-  /** Bridges with their state; `refresh` reads live counters from the switch first. */
-  bridges(refresh: boolean): Promise<BridgeStatus[]>;
-  explain(bridgeId: string): Promise<BridgeStatus | null>;
-  /** Pins a bridge or channel id; returns the bridges affected (empty = unknown id). */
-  offload(id: string): Promise<string[]>;
-  revert(id: string): Promise<string[]>;
-  unpin(id: string): Promise<string[]>;
-  /** Reverts every call and stops offloading (`on`), or resumes. */
-  setKillSwitch(on: boolean): Promise<void>;
-  metrics(): string;
+/** `POST /v1/offload|revert|unpin`: the bridges the id named. */
+export interface PinResult {
+  readonly bridges: readonly string[];
 }
 
-/** Error body of every non-2xx answer. */
+/** `POST /v1/kill-switch`. */
+export interface KillSwitchResult {
+  readonly killSwitch: boolean;
+}
+
+/** Error body of every non-2xx answer; `code` is stable, `message` is for people. */
 export interface ApiError {
   readonly error: { readonly code: string; readonly message: string };
 }

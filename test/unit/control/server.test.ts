@@ -2,17 +2,17 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentControl } from '../../../src/control/api.js';
+import type { BridgeDto } from '../../../src/control/api.js';
+import type { AgentControl, BridgeView } from '../../../src/control/provider.js';
 import { ControlClient, ControlClientError } from '../../../src/control/client.js';
 import { ControlServer } from '../../../src/control/server.js';
-import type { BridgeStatus } from '../../../src/engine/engine.js';
 
-const bridge: BridgeStatus = {
+const bridge: BridgeView = {
   bridgeId: 'B1',
   state: 'offloaded',
   reason: null,
   detail: null,
-  since: 0,
+  since: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
   cookie: '0x00ab000000000001',
   technology: 'native_rtp',
   members: 2,
@@ -37,7 +37,10 @@ function control(): AgentControl & { pins: string[]; kill: boolean[] } {
       probing: 0,
       counters: {},
     }),
-    bridges: async () => [bridge, { ...bridge, bridgeId: 'B2', state: 'not-offloaded', reason: 'held' }],
+    bridges: async () => [
+      bridge,
+      { ...bridge, bridgeId: 'B2', state: 'not-offloaded', reason: 'held', since: 0 },
+    ],
     explain: async (id) => (id === 'B1' ? bridge : null),
     offload: async (id) => (pins.push(`offload ${id}`), id === 'B1' ? ['B1'] : []),
     revert: async (id) => (pins.push(`revert ${id}`), id === 'B1' ? ['B1'] : []),
@@ -76,7 +79,14 @@ describe('the control API', () => {
   });
 
   it('lists only offloaded bridges as streams', async () => {
-    expect((await client.get<BridgeStatus[]>('/v1/streams')).map((b) => b.bridgeId)).toEqual(['B1']);
+    expect((await client.get<BridgeDto[]>('/v1/streams')).map((b) => b.bridgeId)).toEqual(['B1']);
+  });
+
+  it('serves since as ISO 8601 (the engine gives epoch ms), null when never decided', async () => {
+    const [b1, b2] = await client.get<BridgeDto[]>('/v1/bridges');
+    expect(b1!.since).toBe('2026-01-02T03:04:05.678Z');
+    expect(b2!.since).toBeNull();
+    expect((await client.get<BridgeDto>('/v1/bridges/B1')).since).toBe('2026-01-02T03:04:05.678Z');
   });
 
   it('pins by id and answers 404 with a code for an unknown id', async () => {
