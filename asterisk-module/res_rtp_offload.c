@@ -48,7 +48,11 @@
 
 #define ACTION_NAME "RtpOffloadList"
 #define ADDR_LEN 64
-#define PT_LIST_LEN 512
+/*
+ * Room for about 40 typical entries ("telephone-event/48000=101,"); a list that does not fit
+ * is cut after its last whole entry and flagged (PayloadTypesTruncated), never mid-entry.
+ */
+#define PT_LIST_LEN 1024
 
 /*! Technology filter values of the action's Technology header and the CLI. */
 #define DEFAULT_TECHNOLOGY "native_rtp"
@@ -86,6 +90,9 @@ struct leg_info {
 	char write_format[32];
 	char payload_types[PT_LIST_LEN];
 	char rx_payload_types[PT_LIST_LEN];
+	/*! An entry did not fit in payload_types / rx_payload_types: the list is incomplete. */
+	int payload_types_truncated;
+	int rx_payload_types_truncated;
 	/*! Packetization in ms (SDP ptime if used, else the native format's). */
 	unsigned int framing;
 	/*! AST_CONTROL_HOLD if a HOLD was last indicated to this channel. */
@@ -221,19 +228,41 @@ static const char *learned_state(const struct ast_sockaddr *remote, const struct
 	return (stats_ok && rx_packets > 0) ? "confirmed" : "no";
 }
 
+/*! What one payload-type mapping said, copied under the codecs lock. */
+struct pt_copy {
+	int pt;
+	int asterisk_format;
+	/*! With a reference, or NULL. */
+	struct ast_format *format;
+	int rtp_code;
+	unsigned int sample_rate;
+};
+
+/*! The mappings of one direction; a payload number is below AST_RTP_MAX_PT. */
+struct pt_list_copy {
+	size_t count;
+	struct pt_copy entries[AST_RTP_MAX_PT];
+};
+
 /*!
- * Appends "name=pt" to a comma list. Format names come from the format (ulaw, alaw,
- * opus, ...); RTP-only codes from the MIME subtype (telephone-event, CN), with the
- * clock rate appended when it is not 8000 (telephone-event/48000).
+ * Appends "name=pt" to a comma list, only whole: an entry that does not fit leaves the list
+ * as it was. Format names come from the format (ulaw, alaw, opus, ...); RTP-only codes from
+ * the MIME subtype (telephone-event, CN), with the clock rate appended when it is not 8000
+ * (telephone-event/48000). Called with no lock held: ast_rtp_lookup_mime_subtype2 takes
+ * main/rtp_engine.c's mime_types_lock.
+ * \retval 0 appended, -1 it did not fit.
  */
-static void append_payload(char *buf, size_t len, const struct ast_rtp_payload_type *type, size_t pt)
+static int append_payload(char *buf, size_t len, const struct pt_copy *type)
 {
 	char name[64];
+	char entry[96];
 	size_t used = strlen(buf);
+	int n;
 
 	if (type->asterisk_format && type->format) {
 		ast_copy_string(name, ast_format_get_name(type->format), sizeof(name));
 	} else {
+		/* The subtype is copied at once: it points into rtp_engine.c's mime table. */
 		const char *subtype = ast_rtp_lookup_mime_subtype2(0, NULL, type->rtp_code, 0);
 
 		if (ast_strlen_zero(subtype)) {
@@ -244,10 +273,55 @@ static void append_payload(char *buf, size_t len, const struct ast_rtp_payload_t
 			ast_copy_string(name, subtype, sizeof(name));
 		}
 	}
-	if (used + 1 >= len) {
-		return;
+	n = snprintf(entry, sizeof(entry), "%s%s=%d", used ? "," : "", name, type->pt);
+	if (n < 0 || (size_t) n >= sizeof(entry) || used + (size_t) n >= len) {
+		return -1;
 	}
-	snprintf(buf + used, len - used, "%s%s=%zu", used ? "," : "", name, pt);
+	memcpy(buf + used, entry, (size_t) n + 1);
+	return 0;
+}
+
+/*!
+ * Formats a copied list after the codecs lock is released, and drops the format references.
+ * \retval 1 an entry did not fit (the list holds the entries before it), 0 complete.
+ */
+static int format_payload_list(struct pt_list_copy *list, char *buf, size_t len)
+{
+	size_t i;
+	int truncated = 0;
+
+	for (i = 0; i < list->count; i++) {
+		if (!truncated && append_payload(buf, len, &list->entries[i])) {
+			truncated = 1;
+		}
+		ao2_cleanup(list->entries[i].format);
+		list->entries[i].format = NULL;
+	}
+	list->count = 0;
+	return truncated;
+}
+
+/*! Copies one mapping vector; called with codecs_lock held. primary_only for the rx vector. */
+static void copy_mappings(struct pt_list_copy *out, const struct ast_rtp_codecs *codecs, int rx)
+{
+	size_t size = rx ? AST_VECTOR_SIZE(&codecs->payload_mapping_rx) : AST_VECTOR_SIZE(&codecs->payload_mapping_tx);
+	size_t pt;
+
+	for (pt = 0; pt < size && pt < AST_RTP_MAX_PT; pt++) {
+		struct ast_rtp_payload_type *type = rx ? AST_VECTOR_GET(&codecs->payload_mapping_rx, pt)
+			: AST_VECTOR_GET(&codecs->payload_mapping_tx, pt);
+		struct pt_copy *c;
+
+		if (!type || (rx && !type->primary_mapping)) {
+			continue;
+		}
+		c = &out->entries[out->count++];
+		c->pt = (int) pt;
+		c->asterisk_format = type->asterisk_format;
+		c->format = type->format ? ao2_bump(type->format) : NULL;
+		c->rtp_code = type->rtp_code;
+		c->sample_rate = type->sample_rate;
+	}
 }
 
 /*!
@@ -260,27 +334,35 @@ static void append_payload(char *buf, size_t len, const struct ast_rtp_payload_t
  * (ast_rtp_codecs_payload_code), which a read-only listing must not do.
  * res/res_rtp_asterisk.c bridge_p2p_rtp_write maps an incoming number through the rx
  * mapping of the receiving leg and the tx mapping of the sending one.
+ *
+ * Only numbers, codes, rates and format references are copied under codecs_lock; MIME
+ * names are looked up after it is released. main/rtp_engine.c
+ * ast_rtp_codecs_payloads_set_rtpmap_type_rate (SDP negotiation) takes mime_types_lock and
+ * then codecs_lock for writing; looking a name up under codecs_lock would take them in the
+ * other order, which can deadlock once a writer (a format registering, rtp_engine.c
+ * ast_rtp_engine_load_format) queues on mime_types_lock with writer-preferring rwlocks.
  */
 static void read_payload_types(struct ast_rtp_codecs *codecs, struct leg_info *leg)
 {
-	size_t pt;
+	/* About 8 KB for both directions: kept off the manager session thread's stack. */
+	struct pt_list_copy *tx = ast_calloc(2, sizeof(*tx));
+	struct pt_list_copy *rx = tx ? tx + 1 : NULL;
 
+	if (!tx) {
+		/* Nothing could be read: an empty list flagged as truncated reads as unknown. */
+		leg->payload_types_truncated = 1;
+		leg->rx_payload_types_truncated = 1;
+		return;
+	}
 	ast_rwlock_rdlock(&codecs->codecs_lock);
-	for (pt = 0; pt < AST_VECTOR_SIZE(&codecs->payload_mapping_tx); pt++) {
-		struct ast_rtp_payload_type *type = AST_VECTOR_GET(&codecs->payload_mapping_tx, pt);
-
-		if (type) {
-			append_payload(leg->payload_types, sizeof(leg->payload_types), type, pt);
-		}
-	}
-	for (pt = 0; pt < AST_VECTOR_SIZE(&codecs->payload_mapping_rx); pt++) {
-		struct ast_rtp_payload_type *type = AST_VECTOR_GET(&codecs->payload_mapping_rx, pt);
-
-		if (type && type->primary_mapping) {
-			append_payload(leg->rx_payload_types, sizeof(leg->rx_payload_types), type, pt);
-		}
-	}
+	copy_mappings(tx, codecs, 0);
+	copy_mappings(rx, codecs, 1);
 	ast_rwlock_unlock(&codecs->codecs_lock);
+
+	leg->payload_types_truncated = format_payload_list(tx, leg->payload_types, sizeof(leg->payload_types));
+	leg->rx_payload_types_truncated = format_payload_list(rx, leg->rx_payload_types,
+		sizeof(leg->rx_payload_types));
+	ast_free(tx);
 }
 
 /*! Reads the RTP instance facts; each ast_rtp_instance_* call locks the instance itself. */
@@ -479,8 +561,16 @@ static int walk_pairs(const char *technology, pair_cb cb, void *data)
 	return count;
 }
 
-/*! At most this many ids (bridge and channel ids together) in one request. */
-#define MAX_FILTER_IDS 256
+/*!
+ * At most this many ids (bridge and channel ids together) in one request. A request then
+ * reads at most 64 bridges (each locked with its two channels) and formats at most 64 items
+ * (about 160 KB) for the session, whoever sends it; the agent sends bridges in batches well
+ * below this. Channel ids cost one pass over the channels whatever their number
+ * (bridges_of_channels), bridge ids one tree lookup each.
+ */
+#define MAX_FILTER_IDS 64
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 #define BRIDGE_FILTER_HEADER "BridgeUniqueid"
 #define CHANNEL_FILTER_HEADER "Uniqueid"
@@ -561,123 +651,135 @@ static void filter_parse(struct id_filter *filter, const struct message *m)
 	}
 }
 
-/*!
- * ast_channel_callback match on the whole uniqueid, read under the channel lock as
- * main/channelstorage_ao2_legacy.c by_uniqueid_cb does (a masquerade swaps uniqueids).
- */
-static int uniqueid_exact_cb(void *obj, void *arg, void *data, int flags)
+static int id_cmp(const void *a, const void *b)
 {
-	struct ast_channel *chan = obj;
-	const char *uniqueid = arg;
-	int match;
-
-	(void) data;
-	(void) flags;
-	ast_channel_lock(chan);
-	match = !strcasecmp(ast_channel_uniqueid(chan), uniqueid);
-	ast_channel_unlock(chan);
-	return match ? CMP_MATCH | CMP_STOP : 0;
+	return strcasecmp(*(const char * const *) a, *(const char * const *) b);
 }
 
 /*!
- * The bridge a channel is in, with a reference, or NULL.
- *
- * ast_channel_get_by_uniqueid is an index lookup with the cpp_map_name_id channel storage,
- * but the default ao2_legacy storage (main/channelstorage.h AST_CHANNELSTORAGE_DEFAULT_TYPE)
- * matches on strncasecmp with the id's own length (channelstorage_ao2_legacy.c
- * get_by_uniqueid → by_uniqueid_cb), so "1795345512.1" can return "1795345512.12". The
- * uniqueid is therefore compared again, and only on a mismatch is the container searched
- * once more for the exact id.
- *
- * ast_channel_get_bridge needs the channel locked (include/asterisk/channel.h). Only the
- * channel is locked here, and it is unlocked before the bridge is: read_bridge then locks
- * bridge before channel, the order of bridges/bridge_native_rtp.c.
+ * Keeps a found bridge once; the reference is taken over (released when already kept or
+ * when there is no room, which cannot happen while each id finds at most one bridge).
  */
-static struct ast_bridge *bridge_of_uniqueid(const char *uniqueid)
+static void keep_bridge(struct ast_bridge **found, size_t *nfound, size_t cap, struct ast_bridge *bridge)
 {
-	struct ast_channel *chan = ast_channel_get_by_uniqueid(uniqueid);
-	struct ast_bridge *bridge = NULL;
-	int exact = 0;
+	size_t j;
 
-	if (chan) {
+	/* At most MAX_FILTER_IDS entries: a linear check is cheaper than a container. */
+	for (j = 0; j < *nfound; j++) {
+		if (found[j] == bridge) {
+			ao2_ref(bridge, -1);
+			return;
+		}
+	}
+	if (*nfound >= cap) {
+		ao2_ref(bridge, -1);
+		return;
+	}
+	found[(*nfound)++] = bridge;
+}
+
+/*!
+ * The bridges of the channels whose uniqueids are in ids (sorted with id_cmp), in one pass
+ * over the channel storage: each channel is locked once per request, however many ids were
+ * asked. Looking each id up instead costs a scan of every channel per id with the default
+ * ao2_legacy storage (main/channelstorage_ao2_legacy.c get_by_uniqueid), and that scan
+ * matches on a prefix ("1795345512.1" finds "1795345512.12"), so a second exact scan was
+ * needed on a mismatch. The iterator holds the storage lock only while stepping.
+ *
+ * The uniqueid is read under the channel lock, as by_uniqueid_cb does (a masquerade swaps
+ * uniqueids), and ast_channel_get_bridge needs it (include/asterisk/channel.h). The channel is
+ * unlocked before any bridge is locked: read_bridge locks bridge before channel, the order of
+ * bridges/bridge_native_rtp.c.
+ * \retval 0 done, -1 the channels could not be iterated.
+ */
+static int bridges_of_channels(const char **ids, size_t nids, struct ast_bridge **found, size_t *nfound,
+	size_t cap)
+{
+	struct ast_channel_iterator *it;
+	struct ast_channel *chan;
+
+	if (!nids) {
+		return 0;
+	}
+	it = ast_channel_iterator_all_new();
+	if (!it) {
+		return -1;
+	}
+	while ((chan = ast_channel_iterator_next(it))) {
+		struct ast_bridge *bridge = NULL;
+		const char *uniqueid;
+
 		ast_channel_lock(chan);
-		exact = !strcasecmp(ast_channel_uniqueid(chan), uniqueid);
-		if (exact) {
+		uniqueid = ast_channel_uniqueid(chan);
+		if (bsearch(&uniqueid, ids, nids, sizeof(*ids), id_cmp)) {
 			bridge = ast_channel_get_bridge(chan);
 		}
 		ast_channel_unlock(chan);
 		ast_channel_unref(chan);
-		if (exact) {
-			return bridge;
-		}
-		chan = ast_channel_callback(uniqueid_exact_cb, (char *) uniqueid, NULL, 0);
-		if (chan) {
-			ast_channel_lock(chan);
-			if (!strcasecmp(ast_channel_uniqueid(chan), uniqueid)) {
-				bridge = ast_channel_get_bridge(chan);
-			}
-			ast_channel_unlock(chan);
-			ast_channel_unref(chan);
+		if (bridge) {
+			keep_bridge(found, nfound, cap, bridge);
 		}
 	}
-	return bridge;
+	ast_channel_iterator_destroy(it);
+	return 0;
 }
 
 /*!
- * Lists only the bridges the filter's ids find, each once, in the order first found.
- * Bridge ids are looked up in ast_bridges() (ast_bridge_find_by_id, an rbtree search in
- * main/bridge.c), channel ids through the channel storage; no lock is held between lookups
- * and none while a bridge is read, as in walk_pairs. The found bridges are kept referenced
- * until they have been read, so a bridge named twice (by id and by a channel) is listed once.
- * \return number of pairs reported
+ * Lists only the bridges the filter's ids find, each once: those named by id first, in the
+ * order given, then those of the named channels in channel-storage order. Bridge ids are
+ * looked up in ast_bridges() (ast_bridge_find_by_id, an rbtree search in main/bridge.c),
+ * channel ids in one pass (bridges_of_channels); no lock is held between lookups and none
+ * while a bridge is read, as in walk_pairs. The found bridges are kept referenced until they
+ * have been read, so a bridge named twice (by id and by a channel) is listed once.
+ * \return number of pairs reported, -1 on failure
  */
 static int walk_filtered(const struct id_filter *filter, const char *technology, pair_cb cb, void *data)
 {
 	struct ast_bridge **found;
+	const char **channel_ids;
 	struct pair_info *pair;
 	size_t nfound = 0;
+	size_t nchannels = 0;
 	size_t i;
-	size_t j;
 	int count = 0;
 
 	if (!filter->count) {
 		return 0;
 	}
 	found = ast_calloc(filter->count, sizeof(*found));
+	channel_ids = ast_calloc(filter->count, sizeof(*channel_ids));
 	pair = ast_malloc(sizeof(*pair));
-	if (!found || !pair) {
+	if (!found || !channel_ids || !pair) {
 		ast_free(found);
+		ast_free(channel_ids);
 		ast_free(pair);
 		return -1;
 	}
 	for (i = 0; i < filter->count; i++) {
-		struct ast_bridge *bridge = filter->ids[i].is_bridge
-			? ast_bridge_find_by_id(filter->ids[i].id)
-			: bridge_of_uniqueid(filter->ids[i].id);
+		struct ast_bridge *bridge;
 
-		if (!bridge) {
+		if (!filter->ids[i].is_bridge) {
+			channel_ids[nchannels++] = filter->ids[i].id;
 			continue;
 		}
-		/* At most MAX_FILTER_IDS entries: a linear check is cheaper than a container. */
-		for (j = 0; j < nfound; j++) {
-			if (found[j] == bridge) {
-				break;
-			}
-		}
-		if (j < nfound) {
-			ao2_ref(bridge, -1);
-		} else {
-			found[nfound++] = bridge;
+		bridge = ast_bridge_find_by_id(filter->ids[i].id);
+		if (bridge) {
+			keep_bridge(found, &nfound, filter->count, bridge);
 		}
 	}
+	qsort(channel_ids, nchannels, sizeof(*channel_ids), id_cmp);
+	if (bridges_of_channels(channel_ids, nchannels, found, &nfound, filter->count)) {
+		count = -1;
+	}
 	for (i = 0; i < nfound; i++) {
-		if (read_bridge(found[i], technology, pair)) {
+		if (count >= 0 && read_bridge(found[i], technology, pair)) {
 			cb(pair, data);
 			count++;
 		}
 		ao2_ref(found[i], -1);
 	}
 	ast_free(pair);
+	ast_free(channel_ids);
 	ast_free(found);
 	return count;
 }
@@ -729,6 +831,8 @@ static void append_leg_fields(struct ast_str **out, const struct pair_info *pair
 		"%sWriteFormat: %s\r\n"
 		"%sPayloadTypes: %s\r\n"
 		"%sRxPayloadTypes: %s\r\n"
+		"%sPayloadTypesTruncated: %s\r\n"
+		"%sRxPayloadTypesTruncated: %s\r\n"
 		"%sFraming: %u\r\n"
 		"%sDtmfMode: %s\r\n"
 		"%sRtcp: %s\r\n"
@@ -757,6 +861,8 @@ static void append_leg_fields(struct ast_str **out, const struct pair_info *pair
 		p, leg->write_format,
 		p, leg->payload_types,
 		p, leg->rx_payload_types,
+		p, yes_no(leg->payload_types_truncated),
+		p, yes_no(leg->rx_payload_types_truncated),
 		p, leg->framing,
 		p, dtmf_name(leg->dtmf_mode),
 		p, rtcp_name(leg->rtcp_mode),
@@ -806,7 +912,7 @@ static int action_rtp_offload_list(struct mansession *s, const struct message *m
 	if (ast_strlen_zero(technology)) {
 		technology = DEFAULT_TECHNOLOGY;
 	}
-	/* About 40 KB: kept off the manager session thread's stack. */
+	/* About 10 KB: kept off the manager session thread's stack. */
 	filter = ast_calloc(1, sizeof(*filter));
 	if (!filter) {
 		astman_send_error(s, m, "Internal error");
@@ -815,7 +921,7 @@ static int action_rtp_offload_list(struct mansession *s, const struct message *m
 	filter_parse(filter, m);
 	if (filter->too_many) {
 		ast_free(filter);
-		astman_send_error(s, m, "Too many ids: at most 256 BridgeUniqueid and Uniqueid values per request");
+		astman_send_error(s, m, "Too many ids: at most " STR(MAX_FILTER_IDS) " BridgeUniqueid and Uniqueid values per request");
 		return 0;
 	}
 	w.buf = ast_str_create(4096);
@@ -914,22 +1020,44 @@ static struct ast_cli_entry cli_entries[] = {
 	AST_CLI_DEFINE(handle_show_pairs, "List bridged RTP stream pairs for offloading"),
 };
 
+static int register_action(void);
+
+/*!
+ * A soft unload is refused while a request runs: main/manager.c holds a module reference
+ * around the action (ast_module_running_ref) and main/cli.c marks a running command in use.
+ * A firm unload (module unload -f) ignores the reference count; refusing here while the CLI
+ * command is in use makes it fail instead of unmapping the command's code. A hard unload
+ * (-h) unloads even then (main/loader.c "Unloading resource anyway"): see the README.
+ */
 static int unload_module(void)
 {
-	ast_cli_unregister_multiple(cli_entries, ARRAY_LEN(cli_entries));
 	ast_manager_unregister(ACTION_NAME);
+	if (ast_cli_unregister_multiple(cli_entries, ARRAY_LEN(cli_entries))) {
+		register_action();
+		return -1;
+	}
 	return 0;
+}
+
+/*!
+ * Registered with the reporting class: the AMI user needs write=reporting (main/manager.c
+ * runs an action when the user's write permissions share a class with the action's).
+ */
+static int register_action(void)
+{
+	return ast_manager_register2(ACTION_NAME, EVENT_FLAG_REPORTING, action_rtp_offload_list, AST_MODULE_SELF,
+		"List bridged RTP stream pairs",
+		"Lists every two-party bridge whose technology is native_rtp (or the\n"
+		"technology named in Technology:, 'all' for any) as RtpOffloadPair events\n"
+		"with Leg1.../Leg2... fields, then RtpOffloadListComplete.\n"
+		"BridgeUniqueid: and Uniqueid: (comma lists, repeatable, at most " STR(MAX_FILTER_IDS) " ids\n"
+		"in all) list only the bridges with these ids or holding these channels.\n"
+		"Needs the reporting write permission.\n");
 }
 
 static int load_module(void)
 {
-	if (ast_manager_register2(ACTION_NAME, EVENT_FLAG_REPORTING, action_rtp_offload_list, AST_MODULE_SELF,
-			"List bridged RTP stream pairs",
-			"Lists every two-party bridge whose technology is native_rtp (or the\n"
-			"technology named in Technology:, 'all' for any) as RtpOffloadPair events\n"
-			"with Leg1.../Leg2... fields, then RtpOffloadListComplete.\n"
-			"BridgeUniqueid: and Uniqueid: (comma lists, repeatable, at most 256 ids\n"
-			"in all) list only the bridges with these ids or holding these channels.\n")) {
+	if (register_action()) {
 		return AST_MODULE_LOAD_DECLINE;
 	}
 	if (ast_cli_register_multiple(cli_entries, ARRAY_LEN(cli_entries))) {

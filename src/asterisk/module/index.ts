@@ -11,6 +11,7 @@ export {
   type ModulePair,
   type ModulePairsParse,
 } from './pairs.js';
+export { parseModuleListing, splitAmiMessages } from './listing.js';
 export {
   detectModule,
   isUnknownActionError,

@@ -2,8 +2,10 @@
  * Parsing the items of res_rtp_offload's `RtpOffloadList` (asterisk-module/README.md): one
  * `RtpOffloadPair` event per two-party bridge, with bridge fields and flat `Leg1…`/`Leg2…`
  * fields, delivered by asterisk-manager with lower-cased keys and normalised into
- * `AmiMessage` (case-insensitive `get`). Pure: no I/O, never throws on bad input; an item
- * that cannot be trusted is counted and skipped.
+ * `AmiMessage` (case-insensitive `get`). Pure: no I/O, total on hostile input: every field is
+ * range-checked against what the module can print, unknown fields are ignored, an item that
+ * cannot be trusted is counted and skipped, and nothing is thrown out of it
+ * (`parseModulePairs`, `parseModuleListing`).
  */
 
 import type { BridgeTechnology, RtpLeg, SocketAddr } from '../../model/pbx.js';
@@ -75,19 +77,45 @@ export interface ModulePairsParse {
 
 class Malformed extends Error {}
 
-function field(msg: AmiMessage, name: string): string {
+/**
+ * Longest values the module can print (res_rtp_offload.c buffers, NUL excluded): uniqueids
+ * AST_MAX_UNIQUEID, bridge ids AST_UUID_STR_LEN, channel names AST_CHANNEL_NAME, technology and
+ * format names 32, payload-type lists 1024. Anything longer did not come from the module.
+ */
+const MAX_UNIQUEID = 151;
+const MAX_BRIDGE_ID = 36;
+const MAX_CHANNEL_NAME = 79;
+const MAX_NAME = 31;
+const MAX_PT_LIST = 1023;
+/** Packetization above a second is no RTP framing Asterisk negotiates (formats cap it lower). */
+const MAX_FRAMING_MS = 1000;
+/** rxcount is an unsigned int. */
+const MAX_COUNT = 0xffffffff;
+
+function field(msg: AmiMessage, name: string, maxLength = 256): string {
   const v = msg.get(name);
   if (v === undefined) throw new Malformed(`${name} missing`);
-  return v.trim();
+  const t = v.trim();
+  if (t.length > maxLength) throw new Malformed(`${name} longer than ${maxLength}`);
+  // Control characters cannot come from the module's printf of Asterisk names.
+  if (/\p{Cc}/u.test(t)) throw new Malformed(`${name} holds a control character`);
+  return t;
 }
 
-function optionalField(msg: AmiMessage, name: string): string | undefined {
-  return msg.get(name)?.trim();
+function optionalField(msg: AmiMessage, name: string, maxLength = 256): string | undefined {
+  return msg.get(name) === undefined ? undefined : field(msg, name, maxLength);
 }
 
-function nonEmpty(msg: AmiMessage, name: string): string {
-  const v = field(msg, name);
+function nonEmpty(msg: AmiMessage, name: string, maxLength: number): string {
+  const v = field(msg, name, maxLength);
   if (v === '') throw new Malformed(`${name} empty`);
+  return v;
+}
+
+/** A name the module prints from a fixed set or a short Asterisk name (`rfc4733`, `PJSIP`). */
+function token(msg: AmiMessage, name: string): string {
+  const v = field(msg, name, MAX_NAME);
+  if (!/^[\w.+/-]*$/.test(v)) throw new Malformed(`${name} '${v}' is not a name`);
   return v;
 }
 
@@ -101,7 +129,11 @@ function yesNo(msg: AmiMessage, name: string): boolean {
 function address(msg: AmiMessage, name: string): SocketAddr | null {
   const text = field(msg, name);
   const r = parseSocketAddr(text);
-  if (r.kind === 'address') return r.addr;
+  if (r.kind === 'address') {
+    // main/netsock2.c prints no port when it is 0, so ':0' did not come from Asterisk.
+    if (r.addr.port === 0) throw new Malformed(`${name} '${text}': port 0`);
+    return r.addr;
+  }
   if (r.kind === 'unset') return null;
   throw new Malformed(`${name} '${text}': ${r.why}`);
 }
@@ -113,28 +145,44 @@ function oneOf<T extends string>(msg: AmiMessage, name: string, values: readonly
   return found;
 }
 
-/** `ulaw=0,telephone-event=101` → `{ulaw: 0, 'telephone-event': 101}`; '' → `{}`. */
+/**
+ * `ulaw=0,telephone-event=101` → `{ulaw: 0, 'telephone-event': 101}`; '' → `{}`; null when
+ * not such a list (a number outside 0–127, an empty or over-long name, more than 128 entries).
+ */
 export function parsePayloadTypes(text: string): Record<string, number> | null {
-  const out: Record<string, number> = {};
+  // A Map, then own properties: a name such as `__proto__` or `toString` stays a plain key.
+  const out = new Map<string, number>();
   const t = text.trim();
-  if (t === '') return out;
-  for (const part of t.split(',')) {
+  if (t === '') return {};
+  const parts = t.split(',');
+  if (parts.length > 128) return null;
+  for (const part of parts) {
     const eq = part.lastIndexOf('=');
     if (eq <= 0) return null;
     const name = part.slice(0, eq).trim();
     const num = part.slice(eq + 1).trim();
-    if (name === '' || !/^\d{1,3}$/.test(num) || Number(num) > 127) return null;
+    // Format names are at most 31 characters; `telephone-event/48000` is the longest MIME form.
+    if (name === '' || name.length > 63 || !/^\d{1,3}$/.test(num) || Number(num) > 127) return null;
     // The first mapping of a format wins, as Asterisk's own lookups take the lowest number.
-    if (!(name in out)) out[name] = Number(num);
+    if (!out.has(name)) out.set(name, Number(num));
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
-function payloadTypes(msg: AmiMessage, name: string): Record<string, number> {
-  const text = field(msg, name);
+/**
+ * A payload-type list, or null (unknown) when the module says it was truncated
+ * (`…PayloadTypesTruncated: yes`): a list missing entries would let a format look absent on
+ * one leg. A module from before the flag sends none, which reads as complete.
+ */
+function payloadTypes(msg: AmiMessage, name: string): Record<string, number> | null {
+  const text = field(msg, name, MAX_PT_LIST);
+  const truncated = optionalField(msg, `${name}Truncated`)?.toLowerCase();
+  if (truncated !== undefined && truncated !== 'yes' && truncated !== 'no') {
+    throw new Malformed(`${name}Truncated '${truncated}' is not yes/no`);
+  }
   const r = parsePayloadTypes(text);
-  if (r === null) throw new Malformed(`${name} '${text}' is not a name=number list`);
-  return r;
+  if (r === null) throw new Malformed(`${name} '${text.slice(0, 80)}' is not a name=number list`);
+  return truncated === 'yes' ? null : r;
 }
 
 function hex32(msg: AmiMessage, name: string): number | null {
@@ -144,10 +192,10 @@ function hex32(msg: AmiMessage, name: string): number | null {
   return Number.parseInt(v, 16);
 }
 
-function count(msg: AmiMessage, name: string): number | null {
+function count(msg: AmiMessage, name: string, max: number): number | null {
   const v = optionalField(msg, name);
   if (v === undefined || v === '') return null;
-  if (!/^\d+$/.test(v)) throw new Malformed(`${name} '${v}' is not a count`);
+  if (!/^\d{1,10}$/.test(v) || Number(v) > max) throw new Malformed(`${name} '${v}' is not a count up to ${max}`);
   return Number(v);
 }
 
@@ -179,15 +227,15 @@ function parseLeg(
 ): ModuleLeg {
   const hasRtp = yesNo(msg, `${p}HasRtp`);
   const learned = oneOf(msg, `${p}RemoteLearned`, ['yes', 'confirmed', 'no'] as const);
-  const framing = count(msg, `${p}Framing`);
-  const codec = optionalField(msg, `${p}Codec`) ?? '';
+  const framing = count(msg, `${p}Framing`, MAX_FRAMING_MS);
+  const codec = optionalField(msg, `${p}Codec`, MAX_NAME) ?? '';
   const tx = payloadTypes(msg, `${p}PayloadTypes`);
   const rx = payloadTypes(msg, `${p}RxPayloadTypes`);
   return {
-    channelId: nonEmpty(msg, `${p}Uniqueid`),
-    channelName: nonEmpty(msg, `${p}Channel`),
+    channelId: nonEmpty(msg, `${p}Uniqueid`, MAX_UNIQUEID),
+    channelName: nonEmpty(msg, `${p}Channel`, MAX_CHANNEL_NAME),
     bridgeId: bridge.id,
-    peerChannelId: nonEmpty(msg, `${peer}Uniqueid`),
+    peerChannelId: nonEmpty(msg, `${peer}Uniqueid`, MAX_UNIQUEID),
     local: address(msg, `${p}LocalAddress`),
     remote: address(msg, `${p}RemoteAddress`),
     sdpAddress: address(msg, `${p}SdpAddress`),
@@ -206,9 +254,9 @@ function parseLeg(
     framingMs: framing === 0 ? null : framing,
     ssrc: hex32(msg, `${p}Ssrc`),
     remoteSsrc: hex32(msg, `${p}RemoteSsrc`),
-    rxPackets: count(msg, `${p}RxPackets`),
-    dtmfMode: field(msg, `${p}DtmfMode`),
-    rtcp: field(msg, `${p}Rtcp`),
+    rxPackets: count(msg, `${p}RxPackets`, MAX_COUNT),
+    dtmfMode: token(msg, `${p}DtmfMode`),
+    rtcp: token(msg, `${p}Rtcp`),
     otherMedia: otherMedia(msg, p),
     readAt: now,
   };
@@ -221,8 +269,8 @@ function parsePair(msg: AmiMessage, now: number): ModulePair {
     throw new Malformed(`event '${event ?? ''}' is not ${MODULE_ITEM_EVENT}`);
   }
   const bridge = {
-    id: nonEmpty(msg, 'BridgeUniqueid'),
-    technology: nonEmpty(msg, 'BridgeTechnology'),
+    id: nonEmpty(msg, 'BridgeUniqueid', MAX_BRIDGE_ID),
+    technology: nonEmpty(msg, 'BridgeTechnology', MAX_NAME),
     mode: oneOf(msg, 'Mode', ['local', 'remote', 'forbid'] as const),
   };
   const legs: [ModuleLeg, ModuleLeg] = [
@@ -233,36 +281,57 @@ function parsePair(msg: AmiMessage, now: number): ModulePair {
   return {
     bridgeId: bridge.id,
     technology: bridge.technology,
-    bridgeClass: optionalField(msg, 'BridgeType') ?? '',
+    bridgeClass: optionalField(msg, 'BridgeType', MAX_NAME) ?? '',
     mode: bridge.mode,
     legs,
   };
 }
 
-/** Parses the collected items of one `RtpOffloadList` reply. */
+/** A bridge id or technology of a malformed item, if it still looks like one. */
+function looseName(item: AmiMessage, name: string, maxLength: number): string | undefined {
+  const v = item.get(name)?.trim();
+  return v !== undefined && v !== '' && v.length <= maxLength && !/\p{Cc}/u.test(v) ? v : undefined;
+}
+
+function isItem(item: AmiMessage): boolean {
+  return item.get('Event')?.trim().toLowerCase() === MODULE_ITEM_EVENT.toLowerCase();
+}
+
+/** Adds one item to the parse, or throws Malformed. */
+function addItem(item: AmiMessage, now: number, out: ModulePairsParse & { pairs: ModulePair[] }): void {
+  const pair = parsePair(item, now);
+  if (out.legs.has(pair.legs[0].channelId) || out.legs.has(pair.legs[1].channelId)) {
+    throw new Malformed('a channel already listed in another bridge');
+  }
+  if (out.pairs.some((p) => p.bridgeId === pair.bridgeId)) throw new Malformed('bridge listed twice');
+  out.pairs.push(pair);
+  out.bridges.set(pair.bridgeId, pair.technology);
+  for (const leg of pair.legs) out.legs.set(leg.channelId, leg);
+}
+
+/**
+ * Parses the collected items of one `RtpOffloadList` reply. Total: whatever the items hold,
+ * it returns, with each item either parsed or counted in `malformed` (one line in `problems`).
+ */
 export function parseModulePairs(items: readonly AmiMessage[], now: number): ModulePairsParse {
-  const pairs: ModulePair[] = [];
-  const legs = new Map<string, ModuleLeg>();
-  const bridges = new Map<string, BridgeTechnology>();
-  const problems: string[] = [];
+  const out = {
+    pairs: [] as ModulePair[],
+    legs: new Map<string, ModuleLeg>(),
+    bridges: new Map<string, BridgeTechnology>(),
+    malformed: 0,
+    problems: [] as string[],
+  };
   for (const item of items) {
-    const id = item.get('BridgeUniqueid')?.trim();
-    const technology = item.get('BridgeTechnology')?.trim();
     try {
-      const pair = parsePair(item, now);
-      if (legs.has(pair.legs[0].channelId) || legs.has(pair.legs[1].channelId)) {
-        throw new Malformed('a channel already listed in another bridge');
-      }
-      pairs.push(pair);
-      bridges.set(pair.bridgeId, pair.technology);
-      for (const leg of pair.legs) legs.set(leg.channelId, leg);
+      addItem(item, now, out);
     } catch (err) {
-      if (!(err instanceof Malformed)) throw err;
-      if (id && technology && item.get('Event')?.toLowerCase() === MODULE_ITEM_EVENT.toLowerCase()) {
-        bridges.set(id, technology);
-      }
-      problems.push(`${MODULE_ITEM_EVENT} ${id ?? '(no bridge id)'}: ${err.message}`);
+      const id = looseName(item, 'BridgeUniqueid', MAX_BRIDGE_ID);
+      const technology = looseName(item, 'BridgeTechnology', MAX_NAME);
+      // The bridge is still known to exist (and its technology), though its legs are not.
+      if (id && technology && isItem(item) && !out.bridges.has(id)) out.bridges.set(id, technology);
+      const why = err instanceof Malformed ? err.message : `unexpected ${String(err).slice(0, 120)}`;
+      out.problems.push(`${MODULE_ITEM_EVENT} ${id ?? '(no usable bridge id)'}: ${why}`);
     }
   }
-  return { pairs, legs, bridges, malformed: problems.length, problems };
+  return { ...out, malformed: out.problems.length };
 }

@@ -44,14 +44,17 @@ export interface ModuleRead extends ModulePairsParse {
   readonly requests: number;
 }
 
-/** The module refuses a request with more ids than this (res_rtp_offload.c MAX_FILTER_IDS). */
-export const MODULE_MAX_FILTER_IDS = 256;
+/**
+ * Ids per request. The module refuses more than its MAX_FILTER_IDS (res_rtp_offload.c): 64
+ * now, 256 in builds before that bound was lowered, so 64 suits both.
+ */
+export const MODULE_MAX_FILTER_IDS = 64;
 
 /**
  * Longest header line (`Name: value` and CRLF) one request may carry: Asterisk reads AMI input
  * into a 1024-byte line buffer and drops a message with a longer line (manager.c get_input),
- * and `AmiConnection` refuses such an action before sending it. 256 bridge ids (36 characters
- * each) need about 9.5 KB, so a chunk ends at whichever limit comes first.
+ * and `AmiConnection` refuses such an action before sending it. 64 bridge ids (36 characters
+ * each) need about 2.4 KB, so a chunk ends at whichever limit comes first.
  */
 export const MODULE_MAX_LINE_BYTES = 1024;
 
