@@ -10,11 +10,15 @@ import type { AmiMessage } from './message.js';
 /** A field problem found while reading a message; collected, never thrown. */
 export class FieldProblems {
   readonly list: string[] = [];
+  /** The fields named in `list`, in order (what the malformed-input counter is keyed by). */
+  readonly fields: string[] = [];
   missing(field: string): void {
     this.list.push(`missing ${field}`);
+    this.fields.push(field);
   }
   bad(field: string, value: string, expected: string): void {
-    this.list.push(`${field} '${value}' is not ${expected}`);
+    this.list.push(`${field} '${String(value).slice(0, 80)}' is not ${expected}`);
+    this.fields.push(field);
   }
   get ok(): boolean {
     return this.list.length === 0;

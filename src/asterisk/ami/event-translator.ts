@@ -14,14 +14,20 @@ export type Translation =
   | { readonly kind: 'event'; readonly event: PbxEvent }
   /** An event this adapter has no use for (Newexten, DTMF, …). */
   | { readonly kind: 'ignored'; readonly eventName: string }
-  | { readonly kind: 'malformed'; readonly eventName: string; readonly problems: readonly string[] };
+  | {
+      readonly kind: 'malformed';
+      readonly eventName: string;
+      readonly problems: readonly string[];
+      /** The first field found wrong (`Event` when the name itself is missing). */
+      readonly field: string;
+    };
 
 type Handler = (msg: AmiMessage, p: FieldProblems) => PbxEvent | null;
 
 /** VarSet of these means the bridge re-evaluated its peers (see media-path-hint). */
 const PATH_HINT_VARIABLES = new Set(['BRIDGEPEER', 'BRIDGEPVTCALLID']);
 
-const handlers: Readonly<Record<string, Handler>> = {
+const handlerTable: Readonly<Record<string, Handler>> = {
   bridgecreate: (m, p) => ({
     kind: 'bridge-created',
     bridgeId: requireField(m, 'BridgeUniqueid', p),
@@ -124,6 +130,12 @@ const handlers: Readonly<Record<string, Handler>> = {
   }),
 };
 
+/**
+ * Looked up by a name from the wire, so a Map: on a plain object `__proto__`, `constructor`
+ * or `toString` would find Object.prototype's members and call them as handlers.
+ */
+const handlers: ReadonlyMap<string, Handler> = new Map(Object.entries(handlerTable));
+
 function localOptimization(m: AmiMessage, p: FieldProblems, phase: 'begin' | 'end'): PbxEvent {
   const ids = [requireField(m, 'LocalOneUniqueid', p), requireField(m, 'LocalTwoUniqueid', p)];
   const source = optionalField(m, 'SourceUniqueid');
@@ -179,15 +191,18 @@ function reportBlocks(m: AmiMessage, p: FieldProblems): RtcpReportBlock[] {
 /** Translates one asynchronous AMI event (never a response or a list item). */
 export function translateEvent(msg: AmiMessage): Translation {
   const eventName = msg.eventName?.trim() ?? '';
-  if (eventName === '') return { kind: 'malformed', eventName: '', problems: ['missing Event'] };
-  const handler = handlers[eventName.toLowerCase()];
+  if (eventName === '')
+    return { kind: 'malformed', eventName: '', problems: ['missing Event'], field: 'Event' };
+  const handler = handlers.get(eventName.toLowerCase());
   if (!handler) return { kind: 'ignored', eventName };
   const problems = new FieldProblems();
   const event = handler(msg, problems);
-  if (!problems.ok) return { kind: 'malformed', eventName, problems: problems.list };
+  if (!problems.ok) {
+    return { kind: 'malformed', eventName, problems: problems.list, field: problems.fields[0] ?? '' };
+  }
   if (event === null) return { kind: 'ignored', eventName };
   return { kind: 'event', event };
 }
 
 /** Event names this translator turns into PbxEvents (lower-case). */
-export const TRANSLATED_EVENTS: readonly string[] = Object.keys(handlers);
+export const TRANSLATED_EVENTS: readonly string[] = [...handlers.keys()];

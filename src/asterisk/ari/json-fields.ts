@@ -9,12 +9,17 @@ export { FieldProblems };
 
 export type JsonObject = Readonly<Record<string, unknown>>;
 
+/** A property of parsed JSON, never an inherited one (`constructor`, `toString`, …). */
+export function own(obj: JsonObject, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function requireObject(obj: JsonObject, key: string, p: FieldProblems, path = key): JsonObject {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
     return {};
@@ -32,7 +37,7 @@ export function optionalObject(
   p: FieldProblems,
   path = key,
 ): JsonObject | null {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) return null;
   if (!isObject(v)) {
     p.bad(path, JSON.stringify(v), 'an object');
@@ -43,7 +48,7 @@ export function optionalObject(
 
 /** A non-empty string. */
 export function requireString(obj: JsonObject, key: string, p: FieldProblems, path = key): string {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null || v === '') {
     p.missing(path);
     return '';
@@ -57,7 +62,7 @@ export function requireString(obj: JsonObject, key: string, p: FieldProblems, pa
 
 /** A string that may be empty or absent (''). */
 export function stringOr(obj: JsonObject, key: string, p: FieldProblems, path = key): string {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') {
     p.bad(path, JSON.stringify(v), 'a string');
@@ -72,7 +77,7 @@ export function optionalString(obj: JsonObject, key: string, p: FieldProblems, p
 }
 
 export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, path = key): number {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
     return 0;
@@ -85,7 +90,7 @@ export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, p
 }
 
 export function requireStringArray(obj: JsonObject, key: string, p: FieldProblems, path = key): string[] {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
     return [];
