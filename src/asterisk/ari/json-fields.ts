@@ -3,7 +3,7 @@
  * `unknown`, records what was wrong in a FieldProblems list, and returns a neutral value.
  */
 
-import { FieldProblems } from '../ami/channel-fields.js';
+import { FieldProblems, INT32, type IntRange } from '../ami/channel-fields.js';
 
 export { FieldProblems };
 
@@ -76,7 +76,14 @@ export function optionalString(obj: JsonObject, key: string, p: FieldProblems, p
   return v === '' ? null : v;
 }
 
-export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, path = key): number {
+/** An integer in `range` (inclusive); outside it is malformed, never clamped. */
+export function requireInteger(
+  obj: JsonObject,
+  key: string,
+  p: FieldProblems,
+  path = key,
+  range: IntRange = INT32,
+): number {
   const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
@@ -84,6 +91,10 @@ export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, p
   }
   if (typeof v !== 'number' || !Number.isInteger(v)) {
     p.bad(path, JSON.stringify(v), 'an integer');
+    return 0;
+  }
+  if (v < range.min || v > range.max) {
+    p.bad(path, String(v), `in ${range.min}..${range.max}`);
     return 0;
   }
   return v;
