@@ -97,6 +97,7 @@ export class AmiConnection {
   readonly #readyListeners: (() => void)[] = [];
   readonly #downListeners: ((down: AmiDown) => void)[] = [];
   readonly #authListeners: ((err: AmiAuthError) => void)[] = [];
+  readonly #malformedListeners: ((what: string, detail: string) => void)[] = [];
   #manager: Manager.Instance | null = null;
   #status: AmiStatus = 'idle';
   #epoch = 0;
@@ -147,6 +148,10 @@ export class AmiConnection {
   onAuthFailed(listener: (err: AmiAuthError) => void): void {
     this.#authListeners.push(listener);
   }
+  /** A message dropped before translation (what: `event`, `reply`, or the framing check). */
+  onMalformed(listener: (what: string, detail: string) => void): void {
+    this.#malformedListeners.push(listener);
+  }
 
   /** Starts connecting; reconnects on its own until stop(). */
   start(): void {
@@ -190,7 +195,9 @@ export class AmiConnection {
     // `Event: off` that Asterisk ignores. We connect, log in, then set the mask ourselves.
     const manager = new Manager(undefined, this.#options.host, this.#options.username, this.#secret, false);
     this.#manager = manager;
-    manager.on('managerevent', (raw: Manager.Message) => this.#onManagerEvent(epoch, raw));
+    manager.on('managerevent', (raw: Manager.Message) =>
+      this.#guarded('event', () => this.#onManagerEvent(epoch, raw)),
+    );
     manager.on('error', (err: Error) => {
       if (epoch !== this.#epoch) return;
       this.#lastError = err.message;
@@ -399,7 +406,9 @@ export class AmiConnection {
       for (const [k, v] of Object.entries(action)) if (k !== 'Action') fields[k] = v;
       // The callback runs once, for the first reply with this ActionID; for a list action
       // that is only the "will follow" acknowledgement.
-      manager.action(fields, (err, res) => this.#onReply(id, err ?? res, err !== undefined));
+      manager.action(fields, (err, res) =>
+        this.#guarded('reply', () => this.#onReply(id, err ?? res, err !== undefined)),
+      );
     });
   }
 
@@ -439,6 +448,18 @@ export class AmiConnection {
   #finish(id: string, pending: Pending): void {
     if (pending.timer) clearTimeout(pending.timer);
     this.#pending.delete(id);
+  }
+
+  /**
+   * The library calls these from its socket's data handler: a throw would be uncaught and
+   * end the process, so one message that breaks a reader is counted and dropped instead.
+   */
+  #guarded(what: 'event' | 'reply', deliver: () => void): void {
+    try {
+      deliver();
+    } catch (err) {
+      for (const l of this.#malformedListeners) l(what, (err as Error).message);
+    }
   }
 
   #onManagerEvent(epoch: number, raw: Manager.Message): void {

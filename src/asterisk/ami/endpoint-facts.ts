@@ -6,7 +6,10 @@
  */
 
 import type { EndpointFacts } from '../../model/pbx.js';
-import { FieldProblems, requireField, requireInt } from './channel-fields.js';
+import { FieldProblems, requireField, requireInt, type IntRange } from './channel-fields.js';
+
+/** rtp_timeout and friends are unsigned seconds (0 = off); negative is not a time. */
+const SECONDS: IntRange = { min: 0, max: 0x7fffffff };
 import type { AmiMessage } from './message.js';
 
 /** DSCP names accepted by ast_str2tos (main/acl.c dscp_pool1), as DSCP code points. */
@@ -43,14 +46,15 @@ const DSCP_NAMES: Readonly<Record<string, number>> = {
 export function tosToDscp(text: string): number | null {
   const t = text.trim().toLowerCase();
   if (t === '') return null;
-  const named = DSCP_NAMES[t];
+  const named = Object.hasOwn(DSCP_NAMES, t) ? DSCP_NAMES[t] : undefined;
   if (named !== undefined) return named;
   let byte: number;
   if (/^0x[0-9a-f]+$/.test(t)) byte = parseInt(t.slice(2), 16);
   else if (/^0[0-7]+$/.test(t)) byte = parseInt(t, 8);
-  else if (/^\d+$/.test(t)) byte = Number(t);
+  else if (/^\d{1,3}$/.test(t)) byte = Number(t);
   else return null;
-  return (byte & 0xff) >> 2;
+  // A TOS byte is 8 bits: a larger value is not one, rather than its low byte.
+  return byte > 0xff ? null : byte >> 2;
 }
 
 /** Sorcery booleans print as `true`/`false` (bool_handler_fn); configs say yes/no too. */
@@ -80,9 +84,9 @@ export function endpointFactsFromDetail(detail: AmiMessage): FactsResult {
   if (tosText !== '' && dscp === null) p.bad('TosAudio', tosText, 'a TOS value');
   const facts: EndpointFacts = {
     endpoint,
-    rtpTimeout: requireInt(detail, 'RtpTimeout', p),
-    rtpTimeoutHold: requireInt(detail, 'RtpTimeoutHold', p),
-    rtpKeepalive: requireInt(detail, 'RtpKeepalive', p),
+    rtpTimeout: requireInt(detail, 'RtpTimeout', p, SECONDS),
+    rtpTimeoutHold: requireInt(detail, 'RtpTimeoutHold', p, SECONDS),
+    rtpKeepalive: requireInt(detail, 'RtpKeepalive', p, SECONDS),
     iceSupport: bool('IceSupport'),
     rtcpMux: detail.get('RtcpMux') === undefined ? false : bool('RtcpMux'), // rtcp_mux: 15.5+
     directMedia: bool('DirectMedia'),

@@ -6,7 +6,14 @@
  */
 
 import type { PbxEvent, RtcpReportBlock, SocketAddr } from '../../model/pbx.js';
-import { FieldProblems, optionalField, readChannel, requireField, requireInt } from './channel-fields.js';
+import {
+  FieldProblems,
+  optionalField,
+  readChannel,
+  requireField,
+  requireInt,
+  type IntRange,
+} from './channel-fields.js';
 import type { AmiMessage } from './message.js';
 import { parseSocketAddr } from './socket-addr.js';
 
@@ -14,14 +21,31 @@ export type Translation =
   | { readonly kind: 'event'; readonly event: PbxEvent }
   /** An event this adapter has no use for (Newexten, DTMF, …). */
   | { readonly kind: 'ignored'; readonly eventName: string }
-  | { readonly kind: 'malformed'; readonly eventName: string; readonly problems: readonly string[] };
+  | {
+      readonly kind: 'malformed';
+      readonly eventName: string;
+      readonly problems: readonly string[];
+      /** The first field found wrong (`Event` when the name itself is missing). */
+      readonly field: string;
+    };
 
 type Handler = (msg: AmiMessage, p: FieldProblems) => PbxEvent | null;
+
+/** Members of one bridge: far beyond any real bridge, well inside what an int prints. */
+const MEMBER_COUNT: IntRange = { min: 0, max: 100_000 };
+/** Q.850 cause values are 7 bits; Asterisk's AST_CAUSE_* stay below 128. */
+const HANGUP_CAUSE: IntRange = { min: 0, max: 127 };
+/** RFC 3550 6.4: the RC field is 5 bits. */
+const REPORT_COUNT: IntRange = { min: 0, max: 31 };
+const UINT8: IntRange = { min: 0, max: 0xff };
+const UINT16: IntRange = { min: 0, max: 0xffff };
+/** RFC 3550: cumulative lost is 24-bit signed; Asterisk prints the int as %u or %d. */
+const CUMULATIVE_LOST: IntRange = { min: -0x800000, max: 0xffffffff };
 
 /** VarSet of these means the bridge re-evaluated its peers (see media-path-hint). */
 const PATH_HINT_VARIABLES = new Set(['BRIDGEPEER', 'BRIDGEPVTCALLID']);
 
-const handlers: Readonly<Record<string, Handler>> = {
+const handlerTable: Readonly<Record<string, Handler>> = {
   bridgecreate: (m, p) => ({
     kind: 'bridge-created',
     bridgeId: requireField(m, 'BridgeUniqueid', p),
@@ -42,14 +66,14 @@ const handlers: Readonly<Record<string, Handler>> = {
     bridgeId: requireField(m, 'BridgeUniqueid', p),
     channel: readChannel(m, p),
     technology: m.get('BridgeTechnology')?.trim() ?? '',
-    memberCount: requireInt(m, 'BridgeNumChannels', p),
+    memberCount: requireInt(m, 'BridgeNumChannels', p, MEMBER_COUNT),
     swapChannelId: optionalField(m, 'SwapUniqueid'),
   }),
   bridgeleave: (m, p) => ({
     kind: 'channel-left',
     bridgeId: requireField(m, 'BridgeUniqueid', p),
     channel: readChannel(m, p),
-    memberCount: requireInt(m, 'BridgeNumChannels', p),
+    memberCount: requireInt(m, 'BridgeNumChannels', p, MEMBER_COUNT),
   }),
   // Raised on the channel whose remote sent sendonly/inactive (the one being held).
   hold: (m, p) => ({ kind: 'channel-hold', channelId: requireField(m, 'Uniqueid', p) }),
@@ -107,7 +131,7 @@ const handlers: Readonly<Record<string, Handler>> = {
   hangup: (m, p) => ({
     kind: 'hangup',
     channelId: requireField(m, 'Uniqueid', p),
-    cause: requireInt(m, 'Cause', p),
+    cause: requireInt(m, 'Cause', p, HANGUP_CAUSE),
     causeText: m.get('Cause-txt')?.trim() ?? '',
   }),
   rtcpreceived: (m, p) => ({
@@ -123,6 +147,12 @@ const handlers: Readonly<Record<string, Handler>> = {
     reports: reportBlocks(m, p),
   }),
 };
+
+/**
+ * Looked up by a name from the wire, so a Map: on a plain object `__proto__`, `constructor`
+ * or `toString` would find Object.prototype's members and call them as handlers.
+ */
+const handlers: ReadonlyMap<string, Handler> = new Map(Object.entries(handlerTable));
 
 function localOptimization(m: AmiMessage, p: FieldProblems, phase: 'begin' | 'end'): PbxEvent {
   const ids = [requireField(m, 'LocalOneUniqueid', p), requireField(m, 'LocalTwoUniqueid', p)];
@@ -149,7 +179,7 @@ function rtcpAddress(m: AmiMessage, field: string, p: FieldProblems): SocketAddr
  * SSRC on 22.10.1 (it carries the NTP seconds word), so it is never read.
  */
 function reportBlocks(m: AmiMessage, p: FieldProblems): RtcpReportBlock[] {
-  const count = m.get('ReportCount') === undefined ? 0 : requireInt(m, 'ReportCount', p);
+  const count = m.get('ReportCount') === undefined ? 0 : requireInt(m, 'ReportCount', p, REPORT_COUNT);
   const blocks: RtcpReportBlock[] = [];
   for (let i = 0; i < count; i++) {
     const ssrcText = m.get(`Report${i}SourceSSRC`)?.trim();
@@ -161,16 +191,16 @@ function reportBlocks(m: AmiMessage, p: FieldProblems): RtcpReportBlock[] {
       p.bad(`Report${i}SourceSSRC`, ssrcText, 'a 32-bit hex number');
       continue;
     }
-    const highest = requireInt(m, `Report${i}HighestSequence`, p);
+    const highest = requireInt(m, `Report${i}HighestSequence`, p, UINT16);
     const cycles =
       m.get(`Report${i}SequenceNumberCycles`) === undefined
         ? 0
-        : requireInt(m, `Report${i}SequenceNumberCycles`, p);
+        : requireInt(m, `Report${i}SequenceNumberCycles`, p, UINT16);
     blocks.push({
       sourceSsrc: parseInt(ssrcText.replace(/^0x/i, ''), 16),
-      fractionLost: requireInt(m, `Report${i}FractionLost`, p),
-      cumulativeLost: requireInt(m, `Report${i}CumulativeLost`, p),
-      highestSequence: (cycles % 0x10000) * 0x10000 + (highest % 0x10000),
+      fractionLost: requireInt(m, `Report${i}FractionLost`, p, UINT8),
+      cumulativeLost: requireInt(m, `Report${i}CumulativeLost`, p, CUMULATIVE_LOST),
+      highestSequence: cycles * 0x10000 + highest,
     });
   }
   return blocks;
@@ -179,15 +209,18 @@ function reportBlocks(m: AmiMessage, p: FieldProblems): RtcpReportBlock[] {
 /** Translates one asynchronous AMI event (never a response or a list item). */
 export function translateEvent(msg: AmiMessage): Translation {
   const eventName = msg.eventName?.trim() ?? '';
-  if (eventName === '') return { kind: 'malformed', eventName: '', problems: ['missing Event'] };
-  const handler = handlers[eventName.toLowerCase()];
+  if (eventName === '')
+    return { kind: 'malformed', eventName: '', problems: ['missing Event'], field: 'Event' };
+  const handler = handlers.get(eventName.toLowerCase());
   if (!handler) return { kind: 'ignored', eventName };
   const problems = new FieldProblems();
   const event = handler(msg, problems);
-  if (!problems.ok) return { kind: 'malformed', eventName, problems: problems.list };
+  if (!problems.ok) {
+    return { kind: 'malformed', eventName, problems: problems.list, field: problems.fields[0] ?? '' };
+  }
   if (event === null) return { kind: 'ignored', eventName };
   return { kind: 'event', event };
 }
 
 /** Event names this translator turns into PbxEvents (lower-case). */
-export const TRANSLATED_EVENTS: readonly string[] = Object.keys(handlers);
+export const TRANSLATED_EVENTS: readonly string[] = [...handlers.keys()];

@@ -17,14 +17,14 @@ export class AmiMessage {
 
   /** Builds a message from `Key: Value` pairs as Asterisk would send them (tests, lab). */
   static fromPairs(pairs: readonly (readonly [string, string])[]): AmiMessage {
-    const raw: Manager.Message = {};
+    // Null prototype: a `__proto__` key from a test or the lab is a key, not a prototype.
+    const raw: Manager.Message = Object.create(null) as Manager.Message;
     for (const [k, v] of pairs) {
       const key = k.trim().toLowerCase();
       if (key === 'variable' || key === 'chanvariable') {
-        const obj = (typeof raw[key] === 'object' && !Array.isArray(raw[key]) ? raw[key] : {}) as Record<
-          string,
-          string
-        >;
+        const obj = (
+          typeof raw[key] === 'object' && !Array.isArray(raw[key]) ? raw[key] : Object.create(null)
+        ) as Record<string, string>;
         const eq = v.indexOf('=');
         if (eq < 0) obj[v] = '';
         else obj[v.slice(0, eq)] = v.slice(eq + 1);
@@ -56,13 +56,20 @@ export class AmiMessage {
         repeated.set(key, list);
         bytes += key.length + value.length + 4;
       } else if (Array.isArray(value)) {
-        const strings = value.map(String);
+        // The library's `key in item` sees inherited names, so a `Constructor:` header
+        // arrives as [Object, 'text']: keep only the strings.
+        const strings = value.filter((v): v is string => typeof v === 'string');
         if (strings[0] !== undefined && !first.has(key)) first.set(key, strings[0]);
         repeated.set(key, [...(repeated.get(key) ?? []), ...strings]);
         for (const s of strings) bytes += key.length + s.length + 4;
-      } else {
-        vars.set(key, { ...value });
-        for (const [n, v] of Object.entries(value)) bytes += key.length + n.length + v.length + 5;
+      } else if (typeof value === 'object' && value !== null) {
+        const copy = Object.create(null) as Record<string, string>;
+        for (const [n, v] of Object.entries(value)) {
+          if (typeof v !== 'string') continue;
+          copy[n] = v;
+          bytes += key.length + n.length + v.length + 5;
+        }
+        vars.set(key, copy);
       }
     }
     return new AmiMessage(first, repeated, vars, bytes);

@@ -8,6 +8,7 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from '../../time/backoff.js';
 import { systemClock } from '../../time/clock.js';
 import type { AmiQueueOptions } from './connection.js';
 import { silentLogger, type AmiLogger } from './logger.js';
+import type { MalformedInputs } from '../shared/malformed-inputs.js';
 
 export interface AmiSourceOptions {
   /** @default '127.0.0.1' */
@@ -54,9 +55,13 @@ export interface AmiSourceOptions {
   readonly random?: () => number;
   /** Monotonic milliseconds (cache lifetimes, rate limits). @default systemClock.now */
   readonly now?: () => number;
+  /** Where inputs not understood are counted; @default one of the source's own. */
+  readonly malformedInputs?: MalformedInputs;
 }
 
-export type ResolvedAmiSourceOptions = Required<Omit<AmiSourceOptions, 'reconnect' | 'queue'>> & {
+export type ResolvedAmiSourceOptions = Required<
+  Omit<AmiSourceOptions, 'reconnect' | 'queue' | 'malformedInputs'>
+> & {
   readonly reconnect: BackoffOptions;
   readonly queue: AmiQueueOptions;
 };

@@ -36,7 +36,8 @@ export function parseSocketAddr(text: string): AddressParse {
   if (portText === undefined) return { kind: 'unset', text: t };
   if (!/^\d{1,5}$/.test(portText)) return { kind: 'invalid', text: t, why: `bad port '${portText}'` };
   const port = Number(portText);
-  if (port > 65535) return { kind: 'invalid', text: t, why: `port ${port} out of range` };
+  // Asterisk omits port 0 rather than print it, so a printed 0 is as wrong as 65536.
+  if (port < 1 || port > 65535) return { kind: 'invalid', text: t, why: `port ${port} not in 1..65535` };
   return { kind: 'address', addr: { address: canonical.address, port, family: canonical.family } };
 }
 

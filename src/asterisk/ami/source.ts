@@ -30,6 +30,7 @@ import { ModuleBatcher } from './module-batcher.js';
 import type { AmiMessage } from './message.js';
 import { resolveAmiOptions, type AmiSourceOptions, type ResolvedAmiSourceOptions } from './options.js';
 import { PbxEventFanout } from '../shared/event-fanout.js';
+import { MalformedCounter, type MalformedInputs } from '../shared/malformed-inputs.js';
 import { StartGate } from '../shared/start-gate.js';
 
 export interface AmiSourceStats extends PbxSourceStats {
@@ -66,6 +67,8 @@ export class AmiSource implements PbxSource {
   #legReads = 0;
   #shutdownNote = '';
   readonly #start = new StartGate<AmiClientError>();
+  /** What was not understood, by field; metrics read it. */
+  readonly malformedInputs: MalformedInputs;
 
   /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
   readonly #fanout: PbxEventFanout;
@@ -74,6 +77,9 @@ export class AmiSource implements PbxSource {
     this.#options = resolveAmiOptions(options);
     this.#fanout = new PbxEventFanout(this.#options.logger);
     this.name = this.#options.name;
+    this.malformedInputs =
+      options.malformedInputs ??
+      new MalformedCounter({ logger: this.#options.logger, now: this.#options.now });
     const o = this.#options;
     this.#connection = new AmiConnection({
       host: o.host,
@@ -106,6 +112,7 @@ export class AmiSource implements PbxSource {
     this.#connection.onReady(() => void this.#onReady());
     this.#connection.onDown((down) => this.#onDown(down.reason, down.wasReady));
     this.#connection.onAuthFailed((err) => this.#start.fail(err));
+    this.#connection.onMalformed((what, detail) => this.#noteMalformed(what, what, detail));
   }
 
   get status(): AmiStatus {
@@ -307,11 +314,24 @@ export class AmiSource implements PbxSource {
     this.#handleEvent(msg);
   }
 
+  /** The delivery edge: nothing Asterisk sends may throw out of here. */
   #handleEvent(msg: AmiMessage): void {
+    try {
+      this.#translateAndDeliver(msg);
+    } catch (err) {
+      this.#noteMalformed(msg.eventName ?? '', 'Event', `translation threw: ${(err as Error).message}`);
+    }
+  }
+
+  #noteMalformed(eventName: string, field: string, detail: string): void {
+    this.#malformed++;
+    this.malformedInputs.note(`ami:${this.name}`, field, `${eventName}: ${detail}`);
+  }
+
+  #translateAndDeliver(msg: AmiMessage): void {
     const t = translateEvent(msg);
     if (t.kind === 'malformed') {
-      this.#malformed++;
-      this.#options.logger.warn('malformed AMI event', { event: t.eventName, problems: t.problems });
+      this.#noteMalformed(t.eventName, t.field, t.problems.join('; '));
       return;
     }
     if (t.kind === 'ignored') {
@@ -342,10 +362,7 @@ export class AmiSource implements PbxSource {
   }
 
   #reportListingProblems(problems: readonly ListingProblem[]): void {
-    for (const p of problems) {
-      this.#malformed++;
-      this.#options.logger.warn('malformed AMI list item', { event: p.eventName, problems: p.problems });
-    }
+    for (const p of problems) this.#noteMalformed(p.eventName, 'list item', p.problems.join('; '));
   }
 
   // --- requests ----------------------------------------------------------------------
@@ -368,11 +385,7 @@ export class AmiSource implements PbxSource {
       const info = await this.#connection.requestList({ Action: 'BridgeInfo', BridgeUniqueid: bridgeId });
       const technology = info.complete.get('BridgeTechnology')?.trim();
       if (!technology) {
-        this.#malformed++;
-        this.#options.logger.warn('malformed AMI list item', {
-          event: info.complete.eventName,
-          problems: ['missing BridgeTechnology'],
-        });
+        this.#noteMalformed(info.complete.eventName ?? '', 'BridgeTechnology', 'missing');
         return { technology: null, bytes: info.bytes };
       }
       return { technology, bytes: info.bytes };
@@ -403,8 +416,7 @@ export class AmiSource implements PbxSource {
     }
     const r = endpointFactsFromDetail(detail);
     if (r.kind === 'malformed') {
-      this.#malformed++;
-      this.#options.logger.warn('malformed AMI list item', { event: 'EndpointDetail', problems: r.problems });
+      this.#noteMalformed('EndpointDetail', 'list item', r.problems.join('; '));
       return null;
     }
     return r.facts;

@@ -34,8 +34,10 @@ export function endpointFactsFromConfigTuples(endpoint: string, body: unknown): 
   };
   const int = (name: string): number => {
     const v = text(name);
-    if (v !== '' && !/^\d+$/.test(v)) problems.push(`${name} '${v}' is not an integer`);
-    return /^\d+$/.test(v) ? Number(v) : 0;
+    // Unsigned seconds: ten digits at most and within what Asterisk's int can hold.
+    const ok = /^\d{1,10}$/.test(v) && Number(v) <= 0x7fffffff;
+    if (v !== '' && !ok) problems.push(`${name} '${v.slice(0, 40)}' is not an integer in 0..2147483647`);
+    return ok ? Number(v) : 0;
   };
   const bool = (name: string, optional = false): boolean => {
     if (optional && !values.has(name)) return false;

@@ -115,7 +115,8 @@ const handlers: Readonly<Record<string, Handler>> = {
   ChannelDestroyed: (ev, p) => ({
     kind: 'hangup',
     channelId: channelId(ev, p),
-    cause: requireInteger(ev, 'cause', p),
+    // Q.850 causes are 7 bits (AST_CAUSE_* < 128).
+    cause: requireInteger(ev, 'cause', p, 'cause', { min: 0, max: 127 }),
     causeText: stringOr(ev, 'cause_txt', p),
   }),
 };

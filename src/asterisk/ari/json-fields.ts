@@ -3,18 +3,23 @@
  * `unknown`, records what was wrong in a FieldProblems list, and returns a neutral value.
  */
 
-import { FieldProblems } from '../ami/channel-fields.js';
+import { FieldProblems, INT32, type IntRange } from '../ami/channel-fields.js';
 
 export { FieldProblems };
 
 export type JsonObject = Readonly<Record<string, unknown>>;
+
+/** A property of parsed JSON, never an inherited one (`constructor`, `toString`, …). */
+export function own(obj: JsonObject, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
 
 export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function requireObject(obj: JsonObject, key: string, p: FieldProblems, path = key): JsonObject {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
     return {};
@@ -32,7 +37,7 @@ export function optionalObject(
   p: FieldProblems,
   path = key,
 ): JsonObject | null {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) return null;
   if (!isObject(v)) {
     p.bad(path, JSON.stringify(v), 'an object');
@@ -43,7 +48,7 @@ export function optionalObject(
 
 /** A non-empty string. */
 export function requireString(obj: JsonObject, key: string, p: FieldProblems, path = key): string {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null || v === '') {
     p.missing(path);
     return '';
@@ -57,7 +62,7 @@ export function requireString(obj: JsonObject, key: string, p: FieldProblems, pa
 
 /** A string that may be empty or absent (''). */
 export function stringOr(obj: JsonObject, key: string, p: FieldProblems, path = key): string {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') {
     p.bad(path, JSON.stringify(v), 'a string');
@@ -71,8 +76,15 @@ export function optionalString(obj: JsonObject, key: string, p: FieldProblems, p
   return v === '' ? null : v;
 }
 
-export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, path = key): number {
-  const v = obj[key];
+/** An integer in `range` (inclusive); outside it is malformed, never clamped. */
+export function requireInteger(
+  obj: JsonObject,
+  key: string,
+  p: FieldProblems,
+  path = key,
+  range: IntRange = INT32,
+): number {
+  const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
     return 0;
@@ -81,11 +93,15 @@ export function requireInteger(obj: JsonObject, key: string, p: FieldProblems, p
     p.bad(path, JSON.stringify(v), 'an integer');
     return 0;
   }
+  if (v < range.min || v > range.max) {
+    p.bad(path, String(v), `in ${range.min}..${range.max}`);
+    return 0;
+  }
   return v;
 }
 
 export function requireStringArray(obj: JsonObject, key: string, p: FieldProblems, path = key): string[] {
-  const v = obj[key];
+  const v = own(obj, key);
   if (v === undefined || v === null) {
     p.missing(path);
     return [];

@@ -7,6 +7,7 @@
 import { DEFAULT_BACKOFF, type BackoffOptions } from '../../time/backoff.js';
 import { systemClock } from '../../time/clock.js';
 import { silentLogger, type AmiLogger } from '../ami/logger.js';
+import type { MalformedInputs } from '../shared/malformed-inputs.js';
 
 export interface AriQueueOptions {
   readonly concurrency: number;
@@ -62,10 +63,12 @@ export interface AriSourceOptions {
   readonly now?: () => number;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /** Where inputs not understood are counted; @default one of the source's own. */
+  readonly malformedInputs?: MalformedInputs;
 }
 
 export type ResolvedAriSourceOptions = Required<
-  Omit<AriSourceOptions, 'reconnect' | 'queue' | 'password'>
+  Omit<AriSourceOptions, 'reconnect' | 'queue' | 'password' | 'malformedInputs'>
 > & {
   readonly reconnect: BackoffOptions;
   readonly queue: AriQueueOptions;

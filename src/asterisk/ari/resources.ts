@@ -38,8 +38,8 @@ const CHANNEL_STATES: readonly string[] = [
 export function channelStateNumber(text: string): number | null {
   const i = CHANNEL_STATES.indexOf(text);
   if (i >= 0) return i;
-  const m = /^Unknown \((\d+)\)$/.exec(text);
-  return m ? Number(m[1]) : null;
+  const m = /^Unknown \((\d{1,6})\)$/.exec(text);
+  return m && Number(m[1]) <= 0x1ffff ? Number(m[1]) : null;
 }
 
 export function readChannelJson(v: unknown, p: FieldProblems, path = 'channel'): ChannelInfo {

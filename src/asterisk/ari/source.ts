@@ -37,6 +37,7 @@ import { joinBridgesAndChannels, readBridgeJson, type ListingProblem } from './r
 import { readChannelVariable } from './variable-values.js';
 import type { Client } from 'ari-client';
 import { PbxEventFanout } from '../shared/event-fanout.js';
+import { MalformedCounter, type MalformedInputs } from '../shared/malformed-inputs.js';
 import { StartGate } from '../shared/start-gate.js';
 
 export interface AriSourceStats extends PbxSourceStats {
@@ -78,6 +79,8 @@ export class AriSource implements PbxSource {
   #variableReads = 0;
   #legReads = 0;
   readonly #start = new StartGate<AriClientError>();
+  /** What was not understood, by field; metrics read it. */
+  readonly malformedInputs: MalformedInputs;
 
   /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
   readonly #fanout: PbxEventFanout;
@@ -87,6 +90,7 @@ export class AriSource implements PbxSource {
     this.#fanout = new PbxEventFanout(this.#options.logger);
     const o = this.#options;
     this.name = o.name;
+    this.malformedInputs = options.malformedInputs ?? new MalformedCounter({ logger: o.logger, now: o.now });
     this.#http = new AriHttp({
       url: o.url,
       username: o.username,
@@ -293,8 +297,7 @@ export class AriSource implements PbxSource {
     }
     const r = endpointFactsFromConfigTuples(endpoint, body);
     if (r.kind === 'malformed') {
-      this.#malformed++;
-      this.#options.logger.warn('malformed ARI endpoint configuration', { endpoint, problems: r.problems });
+      this.#noteMalformed('endpoint configuration', `${endpoint}: ${r.problems.join('; ')}`);
       return null;
     }
     return r.facts;
@@ -389,17 +392,27 @@ export class AriSource implements PbxSource {
     this.#handleFrame(text);
   }
 
+  /** The delivery edge: nothing Asterisk sends may throw out of here. */
   #handleFrame(text: string): void {
     this.#events++;
+    try {
+      this.#translateAndDeliver(text);
+    } catch (err) {
+      this.#noteMalformed('frame', `translation threw: ${(err as Error).message}`);
+    }
+  }
+
+  #noteMalformed(field: string, detail: string): void {
+    this.#malformed++;
+    this.malformedInputs.note(`ari:${this.name}`, field, detail);
+  }
+
+  #translateAndDeliver(text: string): void {
     const t = translateAriFrame(text);
     if (t.kind === 'malformed' || t.kind === 'unknown') {
-      this.#malformed++;
       if (t.kind === 'unknown') this.#unknown++;
-      this.#options.logger.warn(t.kind === 'unknown' ? 'unknown ARI event' : 'malformed ARI event', {
-        event: t.eventType,
-        problems: t.kind === 'malformed' ? t.problems : ['event type not known to this adapter'],
-        frame: text.slice(0, 200),
-      });
+      const why = t.kind === 'malformed' ? t.problems.join('; ') : 'event type not known to this adapter';
+      this.#noteMalformed(t.kind === 'unknown' ? 'type' : t.eventType || 'frame', `${t.eventType}: ${why}`);
       return;
     }
     if (t.kind === 'ignored') return;
@@ -407,10 +420,7 @@ export class AriSource implements PbxSource {
   }
 
   #reportListingProblems(problems: readonly ListingProblem[]): void {
-    for (const p of problems) {
-      this.#malformed++;
-      this.#options.logger.warn('malformed ARI listing item', { what: p.what, problems: p.problems });
-    }
+    for (const p of problems) this.#noteMalformed(p.what, p.problems.join('; '));
   }
 
   /** TTL cache with the in-flight promise stored, so concurrent callers share one request. */

@@ -168,10 +168,11 @@ describe('events', () => {
     await until(() => kinds().includes('bridge-destroyed'));
     expect(kinds()).toEqual(['connected', 'bridge-created', 'bridge-destroyed']);
     expect(s.stats().malformed).toBe(2);
-    const warned = log.lines.filter((l) => l.message === 'malformed AMI event');
+    expect(s.malformedInputs.snapshot()).toMatchObject({ 'ami:ami.Uniqueid': 1, 'ami:ami.Cause': 1 });
+    // One warning per interval per source: the second is counted, not logged.
+    const warned = log.lines.filter((l) => l.message === 'malformed input');
     expect(warned.map((l) => l.fields)).toEqual([
-      { event: 'BridgeEnter', problems: ['missing Uniqueid'] },
-      { event: 'Hangup', problems: ["Cause 'x' is not an integer"] },
+      { source: 'ami:ami', field: 'Uniqueid', detail: 'BridgeEnter: missing Uniqueid' },
     ]);
     expect(s.stats().events).toBe(4);
   });

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AmiSource } from '../../../src/asterisk/ami/source.js';
+import { AmiMessage } from '../../../src/asterisk/ami/message.js';
+import { translateEvent } from '../../../src/asterisk/ami/event-translator.js';
+import { translateAriFrame } from '../../../src/asterisk/ari/event-translator.js';
+import { MalformedCounter } from '../../../src/asterisk/shared/malformed-inputs.js';
+import type { PbxEvent } from '../../../src/model/pbx.js';
+import { AmiPeer } from './helpers/ami-peer.js';
+import { collectingLogger, until } from './helpers/logger.js';
+
+const PROTOTYPE_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'valueOf',
+  '__defineGetter__',
+];
+
+describe('names from the wire are looked up as own properties only', () => {
+  it.each(PROTOTYPE_NAMES)('AMI Event: %s is ignored, not called or translated', (name) => {
+    const t = translateEvent(
+      AmiMessage.fromPairs([
+        ['Event', name],
+        ['Uniqueid', '1.1'],
+      ]),
+    );
+    expect(t).toEqual({ kind: 'ignored', eventName: name });
+  });
+
+  it.each(PROTOTYPE_NAMES)('ARI type %s is unknown, not translated', (name) => {
+    const t = translateAriFrame(JSON.stringify({ type: name, channel: { id: 'c' } }));
+    expect(t.kind).toBe('unknown');
+  });
+
+  it('a header named __proto__ or constructor is a header, not a prototype', () => {
+    const m = AmiMessage.fromPairs([
+      ['Event', 'Hangup'],
+      ['__proto__', 'x'],
+      ['Constructor', 'y'],
+      ['Uniqueid', '1.2'],
+      ['Cause', '16'],
+    ]);
+    expect(m.get('__proto__')).toBe('x');
+    expect(m.get('constructor')).toBe('y');
+    expect(translateEvent(m)).toMatchObject({ kind: 'event', event: { kind: 'hangup', channelId: '1.2' } });
+  });
+});
+
+describe('malformed-input counter', () => {
+  it('counts every input, per source and field, and warns once per interval per source', () => {
+    const log = collectingLogger();
+    let now = 0;
+    const c = new MalformedCounter({ logger: log, now: () => now, warnIntervalMs: 1000 });
+    for (let i = 0; i < 50; i++) c.note('ami:pbx', 'ReportCount', 'too big');
+    now = 1500;
+    c.note('ami:pbx', 'Cause', 'not an integer');
+    expect(c.total()).toBe(51);
+    expect(c.snapshot()).toMatchObject({ 'ami:pbx': 51, 'ami:pbx.ReportCount': 50, 'ami:pbx.Cause': 1 });
+    const warns = log.lines.filter((l) => l.level === 'warn');
+    expect(warns).toHaveLength(2);
+    expect(warns[1]?.fields).toMatchObject({
+      source: 'ami:pbx',
+      field: 'Cause',
+      suppressedSinceLastWarning: 49,
+    });
+  });
+
+  it('keeps a bounded number of field keys however many names the peer invents', () => {
+    const c = new MalformedCounter({ logger: collectingLogger(), now: () => 0, maxKeys: 10 });
+    for (let i = 0; i < 1000; i++) c.note('ami:pbx', `Field${i}`, 'bad');
+    expect(Object.keys(c.snapshot()).length).toBeLessThanOrEqual(12);
+    expect(c.snapshot()['ami:pbx']).toBe(1000);
+  });
+});
+
+describe('AMI over a real socket', () => {
+  let peer: AmiPeer;
+  let source: AmiSource | null = null;
+  const events: PbxEvent[] = [];
+
+  beforeEach(async () => {
+    peer = new AmiPeer();
+    await peer.listen();
+    events.length = 0;
+  });
+  afterEach(async () => {
+    await source?.stop();
+    source = null;
+    await peer.close();
+  });
+
+  it('survives events named after Object.prototype members and still delivers the next real one', async () => {
+    const log = collectingLogger();
+    source = new AmiSource({
+      port: peer.port,
+      username: peer.username,
+      secret: peer.secret,
+      requestTimeoutMs: 1000,
+      pingIntervalMs: 0,
+      logger: log,
+    });
+    source.onEvent((e) => events.push(e));
+    await source.start();
+    for (const name of PROTOTYPE_NAMES)
+      peer.event([
+        ['Event', name],
+        ['Uniqueid', '1.1'],
+      ]);
+    peer.event([
+      ['Event', 'Hangup'],
+      ['Uniqueid', '1.9'],
+      ['Cause', '16'],
+      ['Cause-txt', 'Normal'],
+    ]);
+    await until(() => events.some((e) => e.kind === 'hangup'));
+    const kinds = events.map((e) => e.kind);
+    expect(kinds).toEqual(['connected', 'hangup']);
+  });
+});
