@@ -28,11 +28,23 @@ beforeAll(async () => {
     cwd: root,
     maxBuffer: 16 << 20,
   });
-  const packed = JSON.parse(stdout.slice(stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
+  const packed = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   files = packed[0]!.files.map((f) => f.path);
   await run(
     'npm',
-    ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--prefer-offline', join(work, packed[0]!.filename)],
+    [
+      'install',
+      '-g',
+      '--prefix',
+      prefix,
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      join(work, packed[0]!.filename),
+    ],
     { cwd: work },
   );
   installed = join(prefix, 'lib', 'node_modules', pkg.name);
@@ -75,7 +87,11 @@ describe('npm pack, then npm install -g of the tarball', () => {
     const agent = join(installed, 'dist', 'src', 'agent.js');
     const { stdout } = await run(
       process.execPath,
-      ['--input-type=module', '-e', `const m = await import(${JSON.stringify(agent)}); console.log(typeof m.runAgent);`],
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(agent)}); console.log(typeof m.runAgent);`,
+      ],
       { cwd: work },
     );
     expect(stdout.trim()).toBe('function');

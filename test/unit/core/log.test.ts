@@ -24,7 +24,12 @@ describe('the logger', () => {
     expect(c.raw).toHaveLength(1);
     expect(c.raw[0]).not.toContain('\n');
     const [line] = c.lines;
-    expect(line).toMatchObject({ level: 'info', msg: 'agent started', agent: 'rtp-offload', version: '1.2.3' });
+    expect(line).toMatchObject({
+      level: 'info',
+      msg: 'agent started',
+      agent: 'rtp-offload',
+      version: '1.2.3',
+    });
     expect(new Date(line!.t as string).toISOString()).toBe(line!.t);
   });
 
@@ -67,7 +72,10 @@ describe('the logger', () => {
       request: { headers: { authorization: 'Basic abc' } },
     });
     expect(c.raw[0]).not.toMatch(/top-level|ami-secret|nested-secret|ari-password|Basic abc/);
-    expect(c.lines[0]).toMatchObject({ secret: '[redacted]', action: { Secret: '[redacted]', Username: 'rtpo' } });
+    expect(c.lines[0]).toMatchObject({
+      secret: '[redacted]',
+      action: { Secret: '[redacted]', Username: 'rtpo' },
+    });
   });
 
   it('child loggers add their fields to every line and keep the level', () => {
