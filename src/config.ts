@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A configuration error names the key and the bad value. */
 export class ConfigError extends Error {
@@ -223,7 +224,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (source !== 'ami' && source !== 'ari')
     throw new ConfigError('asterisk.source', `must be "ami" or "ari", got ${show(source)}`);
   const secretFrom = (key: string, envName: string): string => {
-    const value = env[envName];
+    const value = systemdCredential(env, envName) ?? env[envName];
     if (value === undefined || value === '') {
       throw new ConfigError(
         key,
@@ -369,6 +370,28 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError('(file)', `${path} is not valid JSON: ${(err as Error).message}`);
   }
   return parseConfig(json, env);
+}
+
+/**
+ * A secret systemd passed with `LoadCredential=NAME:…` (NAME as the environment variable):
+ * read from `$CREDENTIALS_DIRECTORY/NAME`, which only this service can read, so the secret
+ * is in neither the unit, the environment of the process, nor the config file.
+ */
+function systemdCredential(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (!dir || !/^[A-Za-z0-9_.-]+$/.test(name)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, name), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(
+      '(credentials)',
+      `cannot read credential ${name}: ${(err as NodeJS.ErrnoException).code}`,
+    );
+  }
+  // Files written with echo end in a newline that is not part of the secret.
+  return text.replace(/\r?\n$/, '');
 }
 
 /** `PORT` (loopback), `HOST:PORT` or `[IPV6]:PORT` (port 0: any free one): wider only by name. */
