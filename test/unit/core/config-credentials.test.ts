@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/config.js';
+import { parseConfig } from '../../../src/config.js';
 
 const amiConfig = {
   asterisk: { ami: { username: 'offload' } },
