@@ -11,7 +11,7 @@ require_root() {
 
 install_debian_packages() {
   local missing=() pkg
-  for pkg in openvswitch-switch ethtool iproute2 tcpdump; do
+  for pkg in openvswitch-switch ethtool iproute2 tcpdump iputils-ping systemd; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
