@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what a fresh Debian 12 machine lacks, builds, lints,
-# and runs every test (unit in parallel, then integration one file at a time).
+# checks the systemd units, and runs every test (unit in parallel, then integration one
+# file at a time). `npm test` runs the same set without the installs.
 # Needs root: the integration tests create network namespaces and run Open vSwitch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,7 @@ npm run lint --silent
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
+scripts/verify-units.sh || status=1
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 npx vitest run --project conformance --reporter=default --reporter=json --outputFile.json="$results/conformance.json" || status=1
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1

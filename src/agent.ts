@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { AmiSource, AriSource } from './asterisk/index.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, type Config } from './config.js';
@@ -13,6 +14,8 @@ import { InterfaceAddresses, NextHopResolver, resolveWildcard } from './net/inde
 import { DEFAULT_BACKOFF, OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
 import type { ReasonCode } from './policy/reasons.js';
 import { OpenFlowPort } from './switch/openflow-port.js';
+import { MetricsServer } from './telemetry/metrics-server.js';
+import { AgentMetrics } from './telemetry/prometheus.js';
 
 export interface AgentOptions {
   readonly logger?: Logger;
@@ -63,6 +66,11 @@ export class Agent implements AgentControl {
   readonly engine: OffloadEngine;
   private readonly startedAt = new Date().toISOString();
   private control: ControlServer | null = null;
+  /** Prometheus metrics, fed by engine and PBX events; served over HTTP when configured. */
+  readonly prometheus: AgentMetrics;
+  private metricsServer: MetricsServer | null = null;
+  /** Where `/metrics` is served (`metrics.listen` may name port 0); `null` when off. */
+  metricsAddress: AddressInfo | null = null;
 
   private constructor(
     readonly cfg: Config,
@@ -101,6 +109,7 @@ export class Agent implements AgentControl {
         .catch(() => undefined);
     });
     this.engine.on('reverted', (bridgeId, reason, counters) => void this.account(bridgeId, reason, counters));
+    this.prometheus = this.wireMetrics(clock);
     if (cfg.killSwitch) this.engine.setKillSwitch(true);
   }
 
@@ -144,11 +153,42 @@ export class Agent implements AgentControl {
       this.control = new ControlServer(this);
       await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
     }
+    if (this.cfg.metrics.listen) {
+      const { host, port } = this.cfg.metrics.listen;
+      this.metricsServer = new MetricsServer(this.prometheus);
+      this.metricsAddress = await this.metricsServer.listen(host, port);
+      this.log.info('serving /metrics', {
+        host: this.metricsAddress.address,
+        port: this.metricsAddress.port,
+      });
+    }
     this.log.info('agent started', {
       version: VERSION,
       switch: this.cfg.switch.target,
       dryRun: this.cfg.dryRun,
     });
+  }
+
+  private wireMetrics(clock: Clock): AgentMetrics {
+    const m = new AgentMetrics(
+      {
+        bridges: () => this.engine.status(),
+        engineCounters: () => this.engine.counters,
+        pbx: () => ({
+          source: this.source.name,
+          up: this.source.status === 'ready',
+          stats: this.source.stats(),
+        }),
+        switchUp: () => this.conn.status === 'ready',
+        installedFlows: () => this.engine.reconciler.installedCount,
+        killSwitch: () => this.engine.killSwitchOn,
+      },
+      () => clock.now(),
+    );
+    this.engine.on('offloaded', (bridgeId) => m.offloaded(bridgeId));
+    this.engine.on('reverted', (bridgeId, reason, counters) => m.reverted(bridgeId, reason, counters));
+    this.source.onEvent((e) => m.pbxEvent(e));
+    return m;
   }
 
   private async switchReady(): Promise<void> {
@@ -205,6 +245,7 @@ export class Agent implements AgentControl {
   async stop(): Promise<void> {
     this.engine.stop();
     await this.control?.close();
+    await this.metricsServer?.close();
     await this.source.stop().catch(() => undefined);
     await this.conn.close().catch(() => undefined);
     await this.nextHop.stop().catch(() => undefined);

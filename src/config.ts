@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** A configuration error names the key and the bad value. */
 export class ConfigError extends Error {
@@ -81,6 +82,8 @@ export interface Config {
     readonly evaluationConcurrency: number;
   };
   readonly control: { readonly socket: string; readonly mode: number };
+  /** Prometheus `/metrics` over HTTP; `null` (the default) serves none. */
+  readonly metrics: { readonly listen: { readonly host: string; readonly port: number } | null };
   readonly dryRun: boolean;
   readonly killSwitch: boolean;
   /** Network namespace of the PBX host for next-hop lookups (lab only); `null` = this one. */
@@ -221,7 +224,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (source !== 'ami' && source !== 'ari')
     throw new ConfigError('asterisk.source', `must be "ami" or "ari", got ${show(source)}`);
   const secretFrom = (key: string, envName: string): string => {
-    const value = env[envName];
+    const value = systemdCredential(env, envName) ?? env[envName];
     if (value === undefined || value === '') {
       throw new ConfigError(
         key,
@@ -327,6 +330,10 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   const controlCfg = { socket: ctl.string('socket', DEFAULTS.control.socket), mode };
   ctl.done();
 
+  const met = root.section('metrics');
+  const metricsCfg = { listen: parseListen(met.optString('listen')) };
+  met.done();
+
   const logLevel = root.string('logLevel', 'info');
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError('logLevel', `must be debug, info, warn or error, got ${show(logLevel)}`);
@@ -336,6 +343,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     policy: policyCfg,
     engine: engineCfg,
     control: controlCfg,
+    metrics: metricsCfg,
     dryRun: root.bool('dryRun', false),
     killSwitch: root.bool('killSwitch', false),
     netns: root.optString('netns'),
@@ -362,6 +370,38 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError('(file)', `${path} is not valid JSON: ${(err as Error).message}`);
   }
   return parseConfig(json, env);
+}
+
+/**
+ * A secret systemd passed with `LoadCredential=NAME:…` (NAME as the environment variable):
+ * read from `$CREDENTIALS_DIRECTORY/NAME`, which only this service can read, so the secret
+ * is in neither the unit, the environment of the process, nor the config file.
+ */
+function systemdCredential(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (!dir || !/^[A-Za-z0-9_.-]+$/.test(name)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(join(dir, name), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigError(
+      '(credentials)',
+      `cannot read credential ${name}: ${(err as NodeJS.ErrnoException).code}`,
+    );
+  }
+  // Files written with echo end in a newline that is not part of the secret.
+  return text.replace(/\r?\n$/, '');
+}
+
+/** `PORT` (loopback), `HOST:PORT` or `[IPV6]:PORT` (port 0: any free one): wider only by name. */
+function parseListen(v: string | null): { host: string; port: number } | null {
+  if (v === null) return null;
+  const m = /^(?:(\[[0-9a-fA-F:.]+\]|[^:[\]]+):)?(\d{1,5})$/.exec(v);
+  const port = Number(m?.[2]);
+  if (!m || port > 65535)
+    throw new ConfigError('metrics.listen', `must be PORT, HOST:PORT or [IPV6]:PORT, got ${show(v)}`);
+  return { host: m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1', port };
 }
 
 function isIpv4(s: string): boolean {

@@ -11,7 +11,7 @@ require_root() {
 
 install_debian_packages() {
   local missing=() pkg
-  for pkg in openvswitch-switch ethtool iproute2 tcpdump; do
+  for pkg in openvswitch-switch ethtool iproute2 tcpdump iputils-ping systemd; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
   done
   if [ ${#missing[@]} -gt 0 ]; then
@@ -21,15 +21,7 @@ install_debian_packages() {
   fi
 }
 
-# npm 11 records only this platform's optional binaries (rollup's) in the lock file and then
-# `npm ci` refuses that same lock; installing from it without rewriting it still gives the
-# locked versions.
+# The lock file records every platform's optional binaries, so `npm ci` installs exactly it.
 install_npm_packages() {
-  local log
-  log=$(mktemp)
-  if ! npm ci --no-audit --no-fund --loglevel=error >"$log" 2>&1; then
-    echo "npm ci refused the lock file ($(grep -m1 -o 'Missing: [^ ]*' "$log" || echo 'it failed')); installing from it without changing it" >&2
-    npm install --no-save --no-audit --no-fund --loglevel=error >&2 || { cat "$log" >&2; rm -f "$log"; exit 1; }
-  fi
-  rm -f "$log"
+  npm ci --no-audit --no-fund --loglevel=error >&2
 }
