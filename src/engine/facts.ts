@@ -28,12 +28,14 @@ export class FactReader {
       );
     }
     for (const ch of this.model.membersOf(bridgeId)) {
+      // A Local channel (attended transfer, before optimisation) has no RTP to read:
+      // policy refuses the bridge for its driver, nothing is wrong.
+      if (ch.info.driver !== 'pjsip' && ch.info.driver !== 'sip') continue;
       if (ch.legStale || ch.leg === null) {
         tasks.push(
           this.source.readLeg(ch.info).then(
             (leg) => this.model.setLeg(ch.info.id, leg),
-            (err: Error) =>
-              this.log.warn('cannot read RTP leg', { channel: ch.info.name, error: err.message }),
+            (err: Error) => this.readFailed('cannot read RTP leg', ch.info.id, ch.info.name, err),
           ),
         );
       }
@@ -41,13 +43,22 @@ export class FactReader {
         tasks.push(
           this.source.endpointFacts(ch.info).then(
             (f) => this.model.setFacts(ch.info.id, f),
-            (err: Error) =>
-              this.log.warn('cannot read endpoint facts', { channel: ch.info.name, error: err.message }),
+            (err: Error) => this.readFailed('cannot read endpoint facts', ch.info.id, ch.info.name, err),
           ),
         );
       }
     }
     await Promise.all(tasks);
+  }
+
+  /**
+   * A read of a channel that hung up meanwhile (its Hangup seen by the source, or by the
+   * model) fails as expected: only other failures are worth a warning.
+   */
+  private readFailed(what: string, channelId: string, channel: string, err: Error): void {
+    const gone = (err as { code?: unknown }).code === 'CHANNEL_GONE' || !this.model.channels.has(channelId);
+    if (gone) this.log.debug(`${what}: the channel hung up`, { channel, error: err.message });
+    else this.log.warn(what, { channel, error: err.message });
   }
 
   /** Technology reads of bridges evaluated in the same tick share one request. */

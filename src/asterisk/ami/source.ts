@@ -208,15 +208,19 @@ export class AmiSource implements PbxSource {
   }
 
   async readLeg(channel: ChannelInfo): Promise<RtpLeg> {
+    const gone = this.#fanout.gone;
+    gone.check(channel.id, channel.name);
     this.#legReads++;
     // The module tells what Getvar cannot: whether the remote was learned, and the
     // payload-type numbers of each leg.
     const fromModule = await this.#module.leg(channel.id);
     if (fromModule) return fromModule;
+    // The module lists no channel that hung up meanwhile: no Getvar for it either.
+    gone.check(channel.id, channel.name);
     const facts = channel.driver === 'pjsip' ? await this.endpointFacts(channel).catch(() => null) : null;
     const result = await readRtpLeg(
       {
-        getvar: (id, variable) => this.#getvar(id, variable),
+        getvar: (id, variable) => gone.guard(id, channel.name, () => this.#getvar(id, variable)),
         sipDirectMedia: (peer) => this.#sipDirectMedia(peer),
         heldByEvents: (id) => this.#fanout.held.has(id),
         now: this.#options.now,
@@ -245,6 +249,8 @@ export class AmiSource implements PbxSource {
   }
 
   async setChannelVars(channelId: string, vars: Readonly<Record<string, string>>): Promise<void> {
+    // A channel that hung up has none (No such channel); the UserEvent carries the counts.
+    if (this.#fanout.gone.has(channelId)) return;
     // Setvar takes one Variable/Value pair per action (manager.c action_setvar).
     await Promise.all(
       Object.entries(vars).map(([name, value]) =>

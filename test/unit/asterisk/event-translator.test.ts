@@ -262,6 +262,10 @@ describe('translateEvent', () => {
       'VarSet of another variable',
       `Event: VarSet\nPrivilege: dialplan,all\n${bobPjsip}\nVariable: DIALSTATUS\nValue: ANSWER`,
     ],
+    [
+      'VarSet BRIDGEPEER emptied (the party leaves its bridge: hangup, transfer)',
+      `Event: VarSet\nPrivilege: dialplan,all\n${bobPjsip}\nVariable: BRIDGEPEER\nValue: `,
+    ],
     ['FullyBooted', `Event: FullyBooted\nPrivilege: system,all\nStatus: Fully Booted`],
     [
       'DTMFEnd',
