@@ -106,7 +106,9 @@ describe('hangup and Local channels', () => {
       atHangup.push(after - before);
       whole.push(after - start0);
     }
-    console.log(`AMI requests per call, placed to gone: ${whole.join(' ')}; from hangup to gone: ${atHangup.join(' ')}`);
+    console.log(
+      `AMI requests per call, placed to gone: ${whole.join(' ')}; from hangup to gone: ${atHangup.join(' ')}`,
+    );
     const far = lab.bed.far.ipv4;
     const viaLocal = await lab.pbx.placeCall({
       caller: { endpoint: 'alice', remote: { address: far[far.length - 9]!, port: 45_000 } },

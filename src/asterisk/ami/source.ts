@@ -109,6 +109,17 @@ export class AmiSource implements PbxSource {
       now: this.#options.now,
       logger: this.#options.logger,
     });
+    // The module back after it was missing: what legs lacked (payload types, learned
+    // remotes) is read again through the resync every (re)connection runs.
+    this.#module.onAppeared(() => {
+      if (this.#connection.status !== 'ready' || this.#buffered) return;
+      this.#fanout.emit({
+        kind: 'connected',
+        source: this.name,
+        startupTime: this.#startupTime ?? '',
+        restarted: false,
+      });
+    });
     this.#connection.onReady(() => void this.#onReady());
     this.#connection.onDown((down) => this.#onDown(down.reason, down.wasReady));
     this.#connection.onAuthFailed((err) => this.#start.fail(err));
@@ -136,6 +147,7 @@ export class AmiSource implements PbxSource {
   async stop(): Promise<void> {
     this.#start.fail(new AmiDisconnectedError('connect', 'stopped'));
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', 'stopped'));
+    this.#module.stop();
     await this.#connection.stop();
   }
 
@@ -341,7 +353,10 @@ export class AmiSource implements PbxSource {
       return;
     }
     if (t.kind === 'ignored') {
-      if (t.eventName.toLowerCase() === 'shutdown') {
+      const name = t.eventName.toLowerCase();
+      if (name === 'load' || name === 'unload' || name === 'reload')
+        this.#module.moduleEvent(msg.get('Module') ?? '');
+      if (name === 'shutdown') {
         // Event: Shutdown precedes the close (class system): say why in `disconnected`.
         this.#shutdownNote = `Asterisk shutdown (${msg.get('Shutdown') ?? '?'}, restart ${msg.get('Restart') ?? '?'})`;
       }

@@ -8,7 +8,11 @@ import type { PbxState } from './state.js';
  * channels get VarSet of BRIDGEPEER and BRIDGEPVTCALLID with an empty value, the party
  * hanging up first.
  */
-export function clearBridgePeerVars(s: PbxState, bridge: SimBridge, first: { readonly uniqueid: string }): void {
+export function clearBridgePeerVars(
+  s: PbxState,
+  bridge: SimBridge,
+  first: { readonly uniqueid: string },
+): void {
   if (bridge.channels.length !== 2) return;
   const ordered = [...bridge.channels].sort((a, b) =>
     a.uniqueid === first.uniqueid ? -1 : b.uniqueid === first.uniqueid ? 1 : 0,
