@@ -94,7 +94,13 @@ export class OffloadEngine {
     };
     evaluator = new Evaluator(
       this.ctx,
-      new FactReader(this.model, source, log),
+      new FactReader(this.model, source, log, (id, ms) => {
+        // Only an offloaded bridge loses media while a change goes unnoticed.
+        const b = this.model.bridges.get(id);
+        if (!b || this.ctx.tracked.get(id)?.state !== 'offloaded') return;
+        b.technologyStale = true;
+        scheduler.scheduleAt(id, clock.now() + ms);
+      }),
       new ViewBuilder(this.ctx, nextHop, localAddrs),
       new Transitions(this.ctx, port),
     );

@@ -2,6 +2,9 @@ import type { Logger } from '../log.js';
 import type { CallModel } from '../model/call-model.js';
 import type { BridgeTechnology, PbxSource } from '../model/pbx.js';
 
+/** Delay of the one technology re-read after a prompted read said native_rtp. */
+export const TECHNOLOGY_FOLLOW_UP_MS = 10;
+
 /**
  * Reads what a decision needs and the model lacks (bridge technology, RTP legs, endpoint
  * facts) and writes it into the model. A failed read leaves the gap: policy refuses on it.
@@ -9,11 +12,15 @@ import type { BridgeTechnology, PbxSource } from '../model/pbx.js';
 export class FactReader {
   private readonly techWaiters = new Map<string, ((t: BridgeTechnology | null) => void)[]>();
   private techFlushScheduled = false;
+  /** Bridges whose follow-up technology read is pending: it gets no follow-up of its own. */
+  private readonly followingUp = new Set<string>();
 
   constructor(
     private readonly model: CallModel,
     private readonly source: PbxSource,
     private readonly log: Logger,
+    /** Reads the bridge's technology again after `delayMs` (see TECHNOLOGY_FOLLOW_UP_MS). */
+    private readonly followUp: (bridgeId: string, delayMs: number) => void = () => undefined,
   ) {}
 
   async refresh(bridgeId: string): Promise<void> {
@@ -21,9 +28,11 @@ export class FactReader {
     if (!b) return;
     const tasks: Promise<void>[] = [];
     if (b.technologyStale || b.technology === null) {
+      const prompted = b.technology !== null;
       tasks.push(
         this.technologyOf(bridgeId).then((t) => {
           if (t !== null) this.model.setTechnology(bridgeId, t);
+          if (prompted && t === 'native_rtp') this.followUpOnce(bridgeId);
         }),
       );
     }
@@ -49,6 +58,18 @@ export class FactReader {
       }
     }
     await Promise.all(tasks);
+  }
+
+  /**
+   * An event that marks the technology stale may come before the change it announces:
+   * ARI has no MixMonitor event, and MIXMONITOR_FILENAME is set before the audiohook is
+   * attached, which moves the bridge to simple_bridge ~2 ms later. A read that still says
+   * native_rtp is repeated once, shortly after.
+   */
+  private followUpOnce(bridgeId: string): void {
+    if (this.followingUp.delete(bridgeId)) return;
+    this.followingUp.add(bridgeId);
+    this.followUp(bridgeId, TECHNOLOGY_FOLLOW_UP_MS);
   }
 
   /**
