@@ -27,14 +27,19 @@ export class FactReader {
     const b = this.model.bridges.get(bridgeId);
     if (!b) return;
     const tasks: Promise<void>[] = [];
+    let technology: Promise<BridgeTechnology | null> | null = null;
     if (b.technologyStale || b.technology === null) {
       const prompted = b.technology !== null;
-      tasks.push(
-        this.technologyOf(bridgeId).then((t) => {
-          if (t !== null) this.model.setTechnology(bridgeId, t);
-          if (prompted && t === 'native_rtp') this.followUpOnce(bridgeId);
-        }),
-      );
+      technology = this.technologyOf(bridgeId).then((t) => {
+        if (t !== null) this.model.setTechnology(bridgeId, t);
+        if (prompted && t === 'native_rtp') this.followUpOnce(bridgeId);
+        return t;
+      });
+      tasks.push(technology.then(() => undefined));
+      // The technology batch is sent on the next turn of the event loop; the legs go after
+      // it, or over ARI the technology waits behind every leg's variable reads in the
+      // request queue (150 ms seen), and a recording is noticed that much later.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     for (const ch of this.model.membersOf(bridgeId)) {
       // A Local channel (attended transfer, before optimisation) has no RTP to read:
@@ -57,7 +62,24 @@ export class FactReader {
         );
       }
     }
-    await Promise.all(tasks);
+    const all = Promise.all(tasks);
+    if (technology && (await this.decidedByTechnology(bridgeId, technology))) return;
+    await all;
+  }
+
+  /**
+   * A bridge Asterisk no longer relays packet-to-packet (a recording started) is refused
+   * on its technology whatever its legs say: once every leg has been read before, the
+   * decision does not wait for the new reads (over ARI, a few HTTP round trips per leg),
+   * which go on and land in the model for the next look.
+   */
+  private async decidedByTechnology(
+    bridgeId: string,
+    technology: Promise<BridgeTechnology | null>,
+  ): Promise<boolean> {
+    const t = await technology;
+    if (t === null || t === 'native_rtp') return false;
+    return this.model.membersOf(bridgeId).every((ch) => ch.leg !== null);
   }
 
   /**
