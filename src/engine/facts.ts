@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { CallModel } from '../model/call-model.js';
-import type { BridgeTechnology, PbxSource } from '../model/pbx.js';
+import type { BridgeTechnology, PbxSource, SocketAddr } from '../model/pbx.js';
+import { fmt } from '../policy/eligibility.js';
 
 /** Delay of the one technology re-read after a prompted read said native_rtp. */
 export const TECHNOLOGY_FOLLOW_UP_MS = 10;
@@ -48,7 +49,10 @@ export class FactReader {
       if (ch.legStale || ch.leg === null) {
         tasks.push(
           this.source.readLeg(ch.info).then(
-            (leg) => this.model.setLeg(ch.info.id, leg),
+            (leg) => {
+              this.noteRetarget(ch.info.name, ch.leg?.remote ?? null, leg.remote);
+              this.model.setLeg(ch.info.id, leg);
+            },
             (err: Error) => this.readFailed('cannot read RTP leg', ch.info.id, ch.info.name, err),
           ),
         );
@@ -80,6 +84,15 @@ export class FactReader {
     const t = await technology;
     if (t === null || t === 'native_rtp') return false;
     return this.model.membersOf(bridgeId).every((ch) => ch.leg !== null);
+  }
+
+  /**
+   * Asterisk now sends this leg's RTP somewhere else (a re-INVITE, a NAT rebinding it
+   * followed): every flow toward the old remote is planned again, so say so once.
+   */
+  private noteRetarget(channel: string, from: SocketAddr | null, to: SocketAddr | null): void {
+    if (!from || !to || (from.address === to.address && from.port === to.port)) return;
+    this.log.info('RTP remote moved', { channel, from: fmt(from), to: fmt(to) });
   }
 
   /**
