@@ -58,6 +58,9 @@ describe('npm pack, then npm install -g of the tarball', () => {
   it('ships only what runs: compiled agent and CLI, no sources, tests, lab or source maps', () => {
     expect(files).toContain('dist/src/cli/main.js');
     expect(files).toContain('dist/src/agent.js');
+    // What an operator installs the service from, without a checkout.
+    expect(files).toContain('packaging/systemd/rtp-offload.service');
+    expect(files).toContain('config/rtp-offload.example.json');
     const stray = files.filter(
       (f) => /\.(ts|map)$/.test(f) || /^(src|test|bench|scripts)\//.test(f) || f.startsWith('dist/src/lab/'),
     );
