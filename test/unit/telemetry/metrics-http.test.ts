@@ -169,7 +169,7 @@ describe('/metrics over HTTP', () => {
     sent(20, 8);
     // A hung-up channel is forgotten: an id seen again starts over instead of counting a leap.
     metrics.pbxEvent({ kind: 'hangup', channelId: 'a', cause: 16, causeText: 'Normal Clearing' });
-    sent(60_000);
+    sent(70_300);
     const m = await scrape();
     expect(m.value('rtpo_asterisk_relayed_packets_total')).toBe(258);
   });
