@@ -38,7 +38,8 @@ export class AgentMetrics implements InputMetrics {
   readonly registry = new Registry();
   readonly #timings = new BridgeTimings();
   readonly #forwarded = new MonotonicTotals();
-  readonly #relayed = new MonotonicTotals();
+  /** Highest RTP sequence Asterisk reported receiving, by channel and SSRC. */
+  readonly #relayed = new Map<string, Map<number, number>>();
   readonly #sourceStats = new MonotonicTotals();
   readonly #engineCounters = new MonotonicTotals();
   readonly #packets: Counter;
@@ -52,7 +53,6 @@ export class AgentMetrics implements InputMetrics {
   readonly #revertSeconds: Histogram<'reason'>;
   #pbx!: Record<'requests' | 'events' | 'reconnects', Counter>;
   #engineWork!: Counter;
-  readonly #hungUp = new Set<string>();
 
   constructor(
     private readonly view: MetricsView,
@@ -133,19 +133,18 @@ export class AgentMetrics implements InputMetrics {
   pbxEvent(e: PbxEvent): void {
     this.#timings.event(e, this.now());
     if (e.kind === 'rtcp-sent') {
+      let streams = this.#relayed.get(e.channelId);
+      if (!streams) this.#relayed.set(e.channelId, (streams = new Map()));
       for (const r of e.reports) {
-        const key = `${e.channelId}/${r.sourceSsrc}`;
         // The first report of a stream only sets where counting starts; a sequence that went
         // back, or leapt, is a restarted stream.
-        const known = this.#relayed.has(key);
-        const before = this.#relayed.last(key) ?? 0;
-        this.#relayed.increase(key, r.highestSequence);
-        const step = r.highestSequence - before;
-        if (known && step > 0 && step < MAX_SEQUENCE_STEP) this.#relayedPackets.inc(step);
+        const before = streams.get(r.sourceSsrc);
+        streams.set(r.sourceSsrc, r.highestSequence);
+        const step = before === undefined ? 0 : r.highestSequence - before;
+        if (step > 0 && step < MAX_SEQUENCE_STEP) this.#relayedPackets.inc(step);
       }
     } else if (e.kind === 'hangup') {
-      // Keys are per channel and SSRC; a hung-up channel's are dropped on the next scrape.
-      this.#hungUp.add(e.channelId);
+      this.#relayed.delete(e.channelId);
     }
   }
 
@@ -162,10 +161,6 @@ export class AgentMetrics implements InputMetrics {
       }
     }
     this.#forwarded.retain(seen);
-    if (this.#hungUp.size > 0) {
-      this.#relayed.retainWhere((k) => !this.#hungUp.has(k.slice(0, k.lastIndexOf('/'))));
-      this.#hungUp.clear();
-    }
   }
 
   private addLeg(bridgeId: string, leg: LegStatus): void {
