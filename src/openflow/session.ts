@@ -18,6 +18,7 @@ import {
   silentLogger,
   type ConnectionStatus,
   type EmitEvent,
+  type HasListeners,
   type OpenFlowConnectionOptions,
   type OpenFlowLogger,
 } from './connection-types.js';
@@ -114,6 +115,7 @@ export class SwitchSession {
   constructor(
     private readonly cfg: SessionConfig,
     private readonly emit: EmitEvent,
+    heard: HasListeners = () => true,
   ) {
     this.pending = new PendingRequests(cfg.clock);
     this.channel = this.channelWith(cfg.requestTimeoutMs);
@@ -137,6 +139,7 @@ export class SwitchSession {
       hello: this.hello,
       counters: this.counters,
       emit,
+      heard,
       negotiated: () => this.wire?.negotiated ?? false,
       send: (b) => this.send(b),
       drop: (err) => this.lost(this.epoch, err),
