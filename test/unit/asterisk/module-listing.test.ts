@@ -76,6 +76,26 @@ describe('parseModuleListing on recorded listings', () => {
   });
 });
 
+describe('a listing recorded from the current module on Asterisk 22.10.1', () => {
+  const raw = readFileSync(
+    fileURLToPath(new URL('../../fixtures/asterisk-22/module/rtp-offload-list-22.10.1.txt', import.meta.url)),
+    'utf8',
+  );
+
+  it('parses whole, with the truncation flags and a non-8000 telephone-event', () => {
+    const r = parseModuleListing(raw, 0);
+    expect(r.malformed).toBe(0);
+    expect(r.pairs).toHaveLength(3);
+    expect(/ListItems: (\d+)/.exec(raw)?.[1]).toBe('3');
+    expect(raw.match(/PayloadTypesTruncated: no\r\n/g)).toHaveLength(12);
+    const erin = r.pairs.flatMap((p) => p.legs).find((l) => l.channelName.startsWith('PJSIP/erin-'))!;
+    // erin offered speex/32000 on 35–127: Asterisk keeps one tx number per joint format.
+    expect(erin.payloadTypes).toEqual({ ulaw: 0, speex32: 35 });
+    expect(erin.rxPayloadTypes).toEqual({ ulaw: 0, speex32: 35, 'telephone-event': 101, 'telephone-event/32000': 102 });
+    for (const p of r.pairs) expect(p.legs.map((l) => l.learned)).toEqual(['confirmed', 'confirmed']);
+  });
+});
+
 describe('truncated payload-type lists', () => {
   it('a list flagged truncated is unknown (null), the other lists of the item are kept', () => {
     // What the module now sends when Leg1's list did not fit: whole entries, then the flag.
