@@ -20,8 +20,9 @@ interface WsServer {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, cb: (ws: WsSocket) => void): void;
   close(): void;
 }
-const ws = createRequire(import.meta.url)('ws') as { Server: new (o: { noServer: true }) => WsServer };
-
+/** Loaded on first use, so a bundled PBX without ARI does not need `ws` beside it. */
+const loadWs = (): { Server: new (o: { noServer: true }) => WsServer } =>
+  createRequire(import.meta.url)('ws') as { Server: new (o: { noServer: true }) => WsServer };
 
 /** What ARI reads and changes of the live PBX. */
 export interface AriCore {
@@ -74,7 +75,7 @@ function endpointTuples(e: ResolvedEndpoint): { attribute: string; value: string
  */
 export class AriServer {
   private server: Server | null = null;
-  private readonly wss = new ws.Server({ noServer: true });
+  private readonly wss: WsServer = new (loadWs().Server)({ noServer: true });
   private readonly sockets = new Map<WsSocket, string>();
   private readonly connections = new Set<Duplex>();
   private readonly seenChannels = new Map<string, SimChannel>();
