@@ -17,8 +17,7 @@ import { MediaClock } from './core/media-clock.js';
 import { ModuleLoader } from './core/modules.js';
 import { PbxState } from './core/state.js';
 import { Transfers } from './core/transfers.js';
-import type { SimBridge } from './model/bridge.js';
-import type { SimChannel } from './model/channel.js';
+import type { SimBridge, SimChannel } from './model/objects.js';
 import { resolveOptions, type SimulatedPbxOptions } from './options.js';
 import { PortAllocator, openLocalUdpSocket } from './rtp/ports.js';
 

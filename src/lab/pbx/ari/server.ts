@@ -2,8 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import type { ManagerEvent } from '../ami/events.js';
-import type { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimBridge, SimChannel } from '../model/objects.js';
 import type { ResolvedEndpoint } from '../options.js';
 import { ariTime, bridgeJson, channelJson } from './snapshots.js';
 import { toAriEvent } from './stasis.js';

@@ -1,6 +1,5 @@
 import type { ManagerEvent } from '../ami/events.js';
-import type { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimBridge, SimChannel } from '../model/objects.js';
 import { ariTime, bridgeJson, channelJson } from './snapshots.js';
 
 type Json = Record<string, unknown>;
