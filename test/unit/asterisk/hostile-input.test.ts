@@ -5,6 +5,7 @@ import { AmiMessage } from '../../../src/asterisk/ami/message.js';
 import { translateEvent } from '../../../src/asterisk/ami/event-translator.js';
 import { translateAriFrame } from '../../../src/asterisk/ari/event-translator.js';
 import { MalformedCounter } from '../../../src/asterisk/shared/malformed-inputs.js';
+import { PbxEventFanout } from '../../../src/asterisk/shared/event-fanout.js';
 import type { PbxEvent } from '../../../src/model/pbx.js';
 import { AmiPeer } from './helpers/ami-peer.js';
 import { collectingLogger, until } from './helpers/logger.js';
@@ -216,5 +217,15 @@ describe('the bounded AMI read path', () => {
     expect(downs).toEqual([]);
     expect(c.status).toBe('ready');
     expect((await c.request({ Action: 'Ping' })).get('Ping')).toBe('Pong');
+  });
+});
+
+describe('per-channel facts do not outlive the connection', () => {
+  it('forgets holds when the connection drops: an unhold sent meanwhile is never seen', () => {
+    const fanout = new PbxEventFanout(collectingLogger());
+    fanout.deliver({ kind: 'channel-hold', channelId: '1.1' });
+    expect(fanout.held.has('1.1')).toBe(true);
+    fanout.connectionLost();
+    expect(fanout.held.size).toBe(0);
   });
 });
