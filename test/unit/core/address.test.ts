@@ -88,3 +88,17 @@ describe('one address parser, one canonical text', () => {
     );
   });
 });
+
+describe('ip output is keyed by the same canonical text', () => {
+  it('neighbour monitor and neigh show give canonical addresses, refusing leading zeros', async () => {
+    const { parseMonitorLine } = await import('../../../src/net/parse-monitor.js');
+    const { parseNeighShow } = await import('../../../src/net/parse-neigh.js');
+    expect(
+      parseMonitorLine('2001:DB8:0:0:0:0:0:1 dev eth0 lladdr 00:00:5e:00:53:01 REACHABLE')?.address,
+    ).toBe('2001:db8::1');
+    expect(parseMonitorLine('198.051.100.1 dev eth0 lladdr 00:00:5e:00:53:01 REACHABLE')).toBeNull();
+    expect(parseNeighShow([{ dst: '2001:DB8::1', dev: 'eth0', state: ['STALE'] }])[0]?.address).toBe(
+      '2001:db8::1',
+    );
+  });
+});
