@@ -1,5 +1,5 @@
 import * as ev from '../ami/events.js';
-import type { SimBridge } from '../model/bridge.js';
+import type { SimBridge } from '../model/objects.js';
 import type { PbxState } from './state.js';
 
 /**
