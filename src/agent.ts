@@ -53,6 +53,7 @@ export function engineConfig(cfg: Config): EngineConfig {
     },
     dryRun: cfg.dryRun,
     localAddresses: cfg.policy.localAddresses,
+    relistIntervalMs: cfg.asterisk.relistIntervalMs,
     ...cfg.engine,
   };
 }

@@ -61,6 +61,12 @@ export class OffloadEngine {
   private readonly lifecycle: Lifecycle;
   private readonly auditor: Auditor;
   private readonly periodic: TimerHandle[] = [];
+  /**
+   * Whether the switch connection is up. The audits ask the switch; while it is down they
+   * would only fail (and log so every interval), so they wait. Agents that know their
+   * connection say so with `setSwitchUp`; an engine nobody tells assumes it is up.
+   */
+  private switchUp = true;
 
   constructor(
     source: PbxSource,
@@ -115,9 +121,14 @@ export class OffloadEngine {
     const { clock, cfg, scheduler } = this.ctx;
     this.lifecycle.listen();
     const stopped = (): boolean => scheduler.stopped;
+    const whenSwitchUp =
+      (task: () => Promise<void>) =>
+      (): Promise<void> =>
+        this.switchUp ? task() : Promise.resolve();
     this.periodic.push(
-      repeatAfter(clock, cfg.auditIntervalMs, () => this.auditor.audit(), stopped),
-      repeatAfter(clock, cfg.probeIntervalMs, () => this.auditor.probeTick(), stopped),
+      repeatAfter(clock, cfg.auditIntervalMs, whenSwitchUp(() => this.auditor.audit()), stopped),
+      repeatAfter(clock, cfg.probeIntervalMs, whenSwitchUp(() => this.auditor.probeTick()), stopped),
+      repeatAfter(clock, cfg.relistIntervalMs ?? 30_000, () => this.lifecycle.relist(), stopped),
     );
   }
 
@@ -146,13 +157,23 @@ export class OffloadEngine {
     return this.ctx.flags.killSwitch;
   }
 
-  /** Pins a bridge or channel: `offload` waives soft checks (age, scope, backoff), `revert` forbids. */
+  /** The switch connection went up or down (see `switchUp`). */
+  setSwitchUp(up: boolean): void {
+    this.switchUp = up;
+  }
+
+  /**
+   * Pins a bridge or channel: `offload` waives soft checks (age, scope, backoff), `revert`
+   * forbids. Only ids of a bridge or bridged channel are kept (returned empty otherwise):
+   * the control API answers 404 and the map never grows with names nobody has; the
+   * re-list drops pins whose bridge and channel are gone.
+   */
   pin(id: string, pin: Pin | null): string[] {
-    if (pin === null) this.ctx.pins.delete(id);
-    else this.ctx.pins.set(id, pin);
     const bridges = this.model.bridges.has(id)
       ? [id]
       : [this.model.channels.get(id)?.bridgeId].filter((b): b is string => !!b);
+    if (pin === null) this.ctx.pins.delete(id);
+    else if (bridges.length > 0) this.ctx.pins.set(id, pin);
     for (const b of bridges) {
       const t = this.ctx.tracked.get(b);
       if (t && pin === 'offload') t.backoffUntil = null;
@@ -193,6 +214,11 @@ export class OffloadEngine {
   /** Re-evaluates every bridge, then deletes our flows no bridge wants (once both sides were read). */
   fullSync(): Promise<void> {
     return this.lifecycle.fullSync();
+  }
+
+  /** One listing of Asterisk's bridges applied to the model (also run every `relistIntervalMs`). */
+  relist(): Promise<void> {
+    return this.lifecycle.relist();
   }
 
   /** One counter audit of all our flows (also run every `auditIntervalMs`). */
