@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { AmiSource, AriSource } from './asterisk/index.js';
+import { DependencyState, retryForever, type RetryHandle } from './agent/dependencies.js';
+import { pbxSource } from './agent/pbx-source.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, type Config } from './config.js';
 import type { AgentStatus } from './control/api.js';
@@ -72,6 +73,11 @@ export class Agent implements AgentControl {
   private metricsServer: MetricsServer | null = null;
   /** Where `/metrics` is served (`metrics.listen` may name port 0); `null` when off. */
   metricsAddress: AddressInfo | null = null;
+  /** Each dependency on its own: what `status` says about it. */
+  private readonly deps = { switch: new DependencyState(), asterisk: new DependencyState() };
+  private pbxStarter: RetryHandle | null = null;
+  private beginning: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
 
   private constructor(
     readonly cfg: Config,
@@ -80,7 +86,7 @@ export class Agent implements AgentControl {
     private readonly nextHop: NextHopResolver,
     private readonly ifaddrs: InterfaceAddresses,
     private readonly log: Logger,
-    clock: Clock,
+    private readonly clock: Clock,
   ) {
     const port = new OpenFlowPort(conn);
     this.engine = new OffloadEngine(
@@ -115,6 +121,13 @@ export class Agent implements AgentControl {
   }
 
   static async start(cfg: Config, options: AgentOptions = {}): Promise<Agent> {
+    const agent = Agent.create(cfg, options);
+    await agent.begin(options.control ?? true);
+    return agent;
+  }
+
+  /** The agent, wired but not started: `begin` starts it, `stop` may come at any time. */
+  static create(cfg: Config, options: AgentOptions = {}): Agent {
     const log = options.logger ?? createLogger(cfg.logLevel, { agent: 'rtp-offload' });
     const clock = options.clock ?? systemClock;
     const ipOptions = cfg.netns ? { netns: cfg.netns } : {};
@@ -133,28 +146,26 @@ export class Agent implements AgentControl {
       reconnect: { ...DEFAULT_BACKOFF, maxDelayMs: 1000 },
     });
     const source = options.source ?? pbxSource(cfg, log);
-    const agent = new Agent(cfg, source, conn, nextHop, ifaddrs, log, clock);
-    await agent.begin(options.control ?? true);
-    return agent;
+    return new Agent(cfg, source, conn, nextHop, ifaddrs, log, clock);
   }
 
-  private async begin(serveControl: boolean): Promise<void> {
-    this.nextHop.start();
-    this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
-    // Every (re)connection to the switch: learn the ports again, then resync the flows.
-    this.conn.on('status', (to) => {
-      if (to === 'ready') void this.switchReady();
-    });
-    this.engine.start();
-    await this.conn
-      .connect()
-      .catch((err: Error) => this.log.error('switch not reachable yet; retrying', { error: err.message }));
-    await this.source.start();
+  /**
+   * Start-up, in an order where nothing waits on a dependency: the control socket (and
+   * `/metrics`) first, so `status` answers at once; then the switch and Asterisk, each
+   * connecting and retrying on its own for ever. Throws only for what the configuration
+   * got wrong (a socket path that cannot be served).
+   */
+  begin(serveControl = true): Promise<void> {
+    this.beginning ??= this.serveThenConnect(serveControl);
+    return this.beginning;
+  }
+
+  private async serveThenConnect(serveControl: boolean): Promise<void> {
     if (serveControl) {
       this.control = new ControlServer(this);
       await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
     }
-    if (this.cfg.metrics.listen) {
+    if (this.cfg.metrics.listen && !this.stopping) {
       const { host, port } = this.cfg.metrics.listen;
       this.metricsServer = new MetricsServer(this.prometheus);
       this.metricsAddress = await this.metricsServer.listen(host, port);
@@ -163,11 +174,56 @@ export class Agent implements AgentControl {
         port: this.metricsAddress.port,
       });
     }
+    if (this.stopping) return;
+    this.nextHop.start();
+    this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
+    this.engine.start();
+    this.connectSwitch();
+    this.connectAsterisk();
     this.log.info('agent started', {
       version: VERSION,
       switch: this.cfg.switch.target,
       dryRun: this.cfg.dryRun,
     });
+  }
+
+  /** The OpenFlow connection retries by itself; every (re)connection resyncs the flows. */
+  private connectSwitch(): void {
+    this.engine.setSwitchUp(false);
+    this.conn.on('status', (to) => {
+      const up = to === 'ready';
+      this.engine.setSwitchUp(up);
+      if (up) {
+        this.deps.switch.set('up');
+        void this.switchReady();
+      } else if (this.deps.switch.status === 'up') {
+        this.deps.switch.set('down', `connection ${to}`);
+      }
+    });
+    void this.conn.connect().catch((err: Error) => {
+      if (!this.stopping) this.log.error('switch connection gave up', { error: err.message });
+    });
+  }
+
+  /**
+   * A source's start gives up after a while (timeout, refused login) and stops; the agent
+   * starts it again with backoff, for ever, so an Asterisk that comes late is still found.
+   */
+  private connectAsterisk(): void {
+    this.source.onEvent((e) => {
+      if (e.kind === 'connected') this.deps.asterisk.set('up');
+      else if (e.kind === 'disconnected') this.deps.asterisk.set('down', e.reason);
+    });
+    this.pbxStarter = retryForever(
+      () => this.source.start(),
+      (err, retryInMs) => {
+        if (this.stopping) return;
+        this.deps.asterisk.set('down', err.message);
+        this.log.error('Asterisk not reachable yet; retrying', { error: err.message, retryInMs });
+      },
+      { ...DEFAULT_BACKOFF, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.5 },
+      this.clock,
+    );
   }
 
   private wireMetrics(clock: Clock): AgentMetrics {
@@ -243,7 +299,15 @@ export class Agent implements AgentControl {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Safe at any time, also during `begin`: whatever was started is stopped, once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.teardown();
+    return this.stopping;
+  }
+
+  private async teardown(): Promise<void> {
+    await this.beginning?.catch(() => undefined);
+    this.pbxStarter?.cancel();
     this.engine.stop();
     await this.control?.close();
     await this.metricsServer?.close();
@@ -278,6 +342,7 @@ export class Agent implements AgentControl {
       offloaded: all.filter((b) => b.state === 'offloaded').length,
       probing: all.filter((b) => b.state === 'probing').length,
       counters: { ...this.engine.counters },
+      dependencies: { switch: this.deps.switch.report(), asterisk: this.deps.asterisk.report() },
     };
   }
 
@@ -326,39 +391,28 @@ export class Agent implements AgentControl {
   }
 }
 
-/** The PBX adapter the configuration names. */
-function pbxSource(cfg: Config, log: Logger): PbxSource & { status?: string } {
-  const { ami, ari } = cfg.asterisk;
-  if (cfg.asterisk.source === 'ari' && ari) {
-    return new AriSource({
-      url: ari.url,
-      username: ari.username,
-      password: ari.password,
-      app: ari.app,
-      logger: log.child({ part: 'ari' }),
-    });
-  }
-  if (!ami) throw new Error('config: asterisk.ami is required when asterisk.source is "ami"');
-  return new AmiSource({
-    host: ami.host,
-    port: ami.port,
-    username: ami.username,
-    secret: ami.secret,
-    requestTimeoutMs: ami.requestTimeoutMs,
-    // Resync soon after Asterisk is back: offloads are only kept for the grace period.
-    reconnect: { initialDelayMs: 250, maxDelayMs: 2000 },
-    queue: { concurrency: ami.requestConcurrency, intervalCap: ami.requestsPerSecond, intervalMs: 1000 },
-    logger: log.child({ part: 'ami' }),
-  });
-}
-
-/** `rtp-offload run --config FILE`: runs until SIGINT/SIGTERM. */
+/**
+ * `rtp-offload run --config FILE`: runs until SIGINT/SIGTERM. The signal handlers come before
+ * anything is started, so a signal during start-up still stops what was started (control
+ * socket removed, `ip monitor` child ended). Rejects only for a bad configuration.
+ */
 export async function runAgent(configPath: string): Promise<void> {
   const cfg = loadConfig(configPath);
-  const agent = await Agent.start(cfg);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => void agent.stop().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const agent = Agent.create(cfg);
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void agent.stop().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+  try {
+    await agent.begin();
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
+  await stopped;
 }

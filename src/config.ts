@@ -268,7 +268,10 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   }
   const relistIntervalMs = ast.int('relistIntervalMs', DEFAULTS.relistIntervalMs, 0, 3_600_000);
   if (relistIntervalMs > 0 && relistIntervalMs < 100)
-    throw new ConfigError('asterisk.relistIntervalMs', `must be 0 (off) or at least 100, got ${relistIntervalMs}`);
+    throw new ConfigError(
+      'asterisk.relistIntervalMs',
+      `must be 0 (off) or at least 100, got ${relistIntervalMs}`,
+    );
   ast.done();
 
   const sw = root.section('switch');

@@ -121,13 +121,21 @@ export class OffloadEngine {
     const { clock, cfg, scheduler } = this.ctx;
     this.lifecycle.listen();
     const stopped = (): boolean => scheduler.stopped;
-    const whenSwitchUp =
-      (task: () => Promise<void>) =>
-      (): Promise<void> =>
-        this.switchUp ? task() : Promise.resolve();
+    const whenSwitchUp = (task: () => Promise<void>) => (): Promise<void> =>
+      this.switchUp ? task() : Promise.resolve();
     this.periodic.push(
-      repeatAfter(clock, cfg.auditIntervalMs, whenSwitchUp(() => this.auditor.audit()), stopped),
-      repeatAfter(clock, cfg.probeIntervalMs, whenSwitchUp(() => this.auditor.probeTick()), stopped),
+      repeatAfter(
+        clock,
+        cfg.auditIntervalMs,
+        whenSwitchUp(() => this.auditor.audit()),
+        stopped,
+      ),
+      repeatAfter(
+        clock,
+        cfg.probeIntervalMs,
+        whenSwitchUp(() => this.auditor.probeTick()),
+        stopped,
+      ),
       repeatAfter(clock, cfg.relistIntervalMs ?? 30_000, () => this.lifecycle.relist(), stopped),
     );
   }
