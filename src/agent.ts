@@ -120,10 +120,20 @@ export class Agent implements AgentControl {
     if (cfg.killSwitch) this.engine.setKillSwitch(true);
   }
 
+  /**
+   * Starts the agent in this process and resolves once the switch and Asterisk have both
+   * been reached (the lab, benchmarks). `rtp-offload run` does not wait: see `runAgent`.
+   */
   static async start(cfg: Config, options: AgentOptions = {}): Promise<Agent> {
     const agent = Agent.create(cfg, options);
     await agent.begin(options.control ?? true);
+    await agent.connected();
     return agent;
+  }
+
+  /** Resolves once both the switch and Asterisk have been up (at least once). */
+  connected(): Promise<void> {
+    return Promise.all([this.deps.switch.firstUp, this.deps.asterisk.firstUp]).then(() => undefined);
   }
 
   /** The agent, wired but not started: `begin` starts it, `stop` may come at any time. */
@@ -211,8 +221,9 @@ export class Agent implements AgentControl {
    */
   private connectAsterisk(): void {
     this.source.onEvent((e) => {
-      if (e.kind === 'connected') this.deps.asterisk.set('up');
-      else if (e.kind === 'disconnected') this.deps.asterisk.set('down', e.reason);
+      if (e.kind === 'connected') {
+        this.deps.asterisk.set('up');
+      } else if (e.kind === 'disconnected') this.deps.asterisk.set('down', e.reason);
     });
     this.pbxStarter = retryForever(
       () => this.source.start(),

@@ -18,9 +18,13 @@ export interface DependencyReport {
  */
 export class DependencyState {
   private current: DependencyReport;
+  private reached: () => void = () => undefined;
+  /** Resolves the first time the dependency is up. */
+  readonly firstUp: Promise<void>;
 
   constructor(private readonly wallNow: () => Date = () => new Date()) {
     this.current = { status: 'starting', since: wallNow().toISOString() };
+    this.firstUp = new Promise((resolve) => (this.reached = resolve));
   }
 
   get status(): DependencyStatus {
@@ -31,6 +35,7 @@ export class DependencyState {
   set(status: DependencyStatus, detail?: string): void {
     const since = status === this.current.status ? this.current.since : this.wallNow().toISOString();
     this.current = detail === undefined ? { status, since } : { status, since, detail };
+    if (status === 'up') this.reached();
   }
 
   report(): DependencyReport {
