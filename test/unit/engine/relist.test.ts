@@ -56,12 +56,15 @@ describe('the periodic re-list of Asterisk', () => {
     const s = await offloadedAndSynced();
     const before = s.source.requests;
     const ops = s.port.ops.length;
+    // What was learned about the channel (RTCP reports, the delivery evidence) stays.
+    const alicesState = s.engine.model.channels.get('1.1');
     await tick(s, 1000);
     await tick(s, 1000);
     // Two listings, and not one leg, technology or endpoint read.
     expect(s.source.requests - before).toBe(2);
     expect(s.port.ops.length).toBe(ops);
     expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    expect(s.engine.model.channels.get('1.1')).toBe(alicesState);
   });
 
   it('re-reads the legs of a bridge whose members changed', async () => {
