@@ -117,11 +117,11 @@ async function main(): Promise<void> {
   let lostTotal = 0;
   let lostOutside = 0;
   let excused = 0;
+  const excusedBy = new Map<string, number>();
   let rssAtMinute2: number | null = null;
   let rssEnd: number | null = null;
   let pbxFailures = 0;
   const t0 = Date.now();
-  const inFault = (t: number): boolean => faults.some((f) => t >= f.from && t <= f.to + FAULT_TAIL_MS);
 
   const place = async (): Promise<void> => {
     const c = await lab.placeCall();
@@ -201,8 +201,13 @@ async function main(): Promise<void> {
       l.lastLost = lost;
       if (d <= 0) continue;
       lostTotal += d;
-      if (inFault(now) || now <= l.excusedUntil) excused += d;
-      else lostOutside += d;
+      const f = faults.find((x) => now >= x.from && now <= x.to + FAULT_TAIL_MS);
+      const why = f ? f.name : now <= l.excusedUntil ? 'hold/recording/transfer' : null;
+      if (why === null) lostOutside += d;
+      else {
+        excused += d;
+        excusedBy.set(why, (excusedBy.get(why) ?? 0) + d);
+      }
     }
   };
 
@@ -272,7 +277,7 @@ async function main(): Promise<void> {
     };
     log(
       `soak ${minutes} min: rss ${rssAtMinute2?.toFixed(1)} MB at minute 2 → ${rssEnd?.toFixed(1)} MB at the end; ` +
-        `loss excused by faults or call features: ${excused}; PBX-side failures: ${pbxFailures}; ` +
+        `loss excused: ${excused} (${[...excusedBy].map(([k, v]) => `${k}: ${v}`).join(', ')}); PBX-side failures: ${pbxFailures}; ` +
         `faults: ${faults.map((f) => `${f.name} @${((f.from - t0) / 1000).toFixed(0)}s (${((f.to - f.from) / 1000).toFixed(1)} s)`).join(', ')}`,
     );
     process.stdout.write(JSON.stringify(result) + '\n');

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { DependencyState, retryForever, type RetryHandle } from './agent/dependencies.js';
+import { DependencyConnections } from './agent/connections.js';
 import { pbxSource } from './agent/pbx-source.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, type Config } from './config.js';
@@ -73,9 +73,8 @@ export class Agent implements AgentControl {
   private metricsServer: MetricsServer | null = null;
   /** Where `/metrics` is served (`metrics.listen` may name port 0); `null` when off. */
   metricsAddress: AddressInfo | null = null;
-  /** Each dependency on its own: what `status` says about it. */
-  private readonly deps = { switch: new DependencyState(), asterisk: new DependencyState() };
-  private pbxStarter: RetryHandle | null = null;
+  /** Each dependency on its own, and what `status` says about it. */
+  private readonly deps: DependencyConnections;
   private beginning: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -86,7 +85,7 @@ export class Agent implements AgentControl {
     private readonly nextHop: NextHopResolver,
     private readonly ifaddrs: InterfaceAddresses,
     private readonly log: Logger,
-    private readonly clock: Clock,
+    clock: Clock,
   ) {
     const port = new OpenFlowPort(conn);
     this.engine = new OffloadEngine(
@@ -118,6 +117,17 @@ export class Agent implements AgentControl {
     this.engine.on('reverted', (bridgeId, reason, counters) => void this.account(bridgeId, reason, counters));
     this.prometheus = this.wireMetrics(clock);
     if (cfg.killSwitch) this.engine.setKillSwitch(true);
+    this.deps = new DependencyConnections(
+      conn,
+      source,
+      {
+        switchUp: (up) => this.engine.setSwitchUp(up),
+        switchReady: () => void this.switchReady(),
+        stopping: () => this.stopping !== null,
+      },
+      log,
+      clock,
+    );
   }
 
   /**
@@ -127,13 +137,8 @@ export class Agent implements AgentControl {
   static async start(cfg: Config, options: AgentOptions = {}): Promise<Agent> {
     const agent = Agent.create(cfg, options);
     await agent.begin(options.control ?? true);
-    await agent.connected();
+    await agent.deps.connected();
     return agent;
-  }
-
-  /** Resolves once both the switch and Asterisk have been up (at least once). */
-  connected(): Promise<void> {
-    return Promise.all([this.deps.switch.firstUp, this.deps.asterisk.firstUp]).then(() => undefined);
   }
 
   /** The agent, wired but not started: `begin` starts it, `stop` may come at any time. */
@@ -166,75 +171,32 @@ export class Agent implements AgentControl {
    * got wrong (a socket path that cannot be served).
    */
   begin(serveControl = true): Promise<void> {
-    this.beginning ??= this.serveThenConnect(serveControl);
-    return this.beginning;
-  }
-
-  private async serveThenConnect(serveControl: boolean): Promise<void> {
-    if (serveControl) {
-      this.control = new ControlServer(this);
-      await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
-    }
-    if (this.cfg.metrics.listen && !this.stopping) {
-      const { host, port } = this.cfg.metrics.listen;
-      this.metricsServer = new MetricsServer(this.prometheus);
-      this.metricsAddress = await this.metricsServer.listen(host, port);
-      this.log.info('serving /metrics', {
-        host: this.metricsAddress.address,
-        port: this.metricsAddress.port,
-      });
-    }
-    if (this.stopping) return;
-    this.nextHop.start();
-    this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
-    this.engine.start();
-    this.connectSwitch();
-    this.connectAsterisk();
-    this.log.info('agent started', {
-      version: VERSION,
-      switch: this.cfg.switch.target,
-      dryRun: this.cfg.dryRun,
-    });
-  }
-
-  /** The OpenFlow connection retries by itself; every (re)connection resyncs the flows. */
-  private connectSwitch(): void {
-    this.engine.setSwitchUp(false);
-    this.conn.on('status', (to) => {
-      const up = to === 'ready';
-      this.engine.setSwitchUp(up);
-      if (up) {
-        this.deps.switch.set('up');
-        void this.switchReady();
-      } else if (this.deps.switch.status === 'up') {
-        this.deps.switch.set('down', `connection ${to}`);
+    this.beginning ??= (async () => {
+      if (serveControl) {
+        this.control = new ControlServer(this);
+        await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
       }
-    });
-    void this.conn.connect().catch((err: Error) => {
-      if (!this.stopping) this.log.error('switch connection gave up', { error: err.message });
-    });
-  }
-
-  /**
-   * A source's start gives up after a while (timeout, refused login) and stops; the agent
-   * starts it again with backoff, for ever, so an Asterisk that comes late is still found.
-   */
-  private connectAsterisk(): void {
-    this.source.onEvent((e) => {
-      if (e.kind === 'connected') {
-        this.deps.asterisk.set('up');
-      } else if (e.kind === 'disconnected') this.deps.asterisk.set('down', e.reason);
-    });
-    this.pbxStarter = retryForever(
-      () => this.source.start(),
-      (err, retryInMs) => {
-        if (this.stopping) return;
-        this.deps.asterisk.set('down', err.message);
-        this.log.error('Asterisk not reachable yet; retrying', { error: err.message, retryInMs });
-      },
-      { ...DEFAULT_BACKOFF, initialDelayMs: 1000, maxDelayMs: 30_000, factor: 2, jitter: 0.5 },
-      this.clock,
-    );
+      if (this.cfg.metrics.listen && !this.stopping) {
+        const { host, port } = this.cfg.metrics.listen;
+        this.metricsServer = new MetricsServer(this.prometheus);
+        this.metricsAddress = await this.metricsServer.listen(host, port);
+        this.log.info('serving /metrics', {
+          host: this.metricsAddress.address,
+          port: this.metricsAddress.port,
+        });
+      }
+      if (this.stopping) return;
+      this.nextHop.start();
+      this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
+      this.engine.start();
+      this.deps.start();
+      this.log.info('agent started', {
+        version: VERSION,
+        switch: this.cfg.switch.target,
+        dryRun: this.cfg.dryRun,
+      });
+    })();
+    return this.beginning;
   }
 
   private wireMetrics(clock: Clock): AgentMetrics {
@@ -312,19 +274,17 @@ export class Agent implements AgentControl {
 
   /** Safe at any time, also during `begin`: whatever was started is stopped, once. */
   stop(): Promise<void> {
-    this.stopping ??= this.teardown();
+    this.stopping ??= (async () => {
+      await this.beginning?.catch(() => undefined);
+      this.deps.stop();
+      this.engine.stop();
+      await this.control?.close();
+      await this.metricsServer?.close();
+      await this.source.stop().catch(() => undefined);
+      await this.conn.close().catch(() => undefined);
+      await this.nextHop.stop().catch(() => undefined);
+    })();
     return this.stopping;
-  }
-
-  private async teardown(): Promise<void> {
-    await this.beginning?.catch(() => undefined);
-    this.pbxStarter?.cancel();
-    this.engine.stop();
-    await this.control?.close();
-    await this.metricsServer?.close();
-    await this.source.stop().catch(() => undefined);
-    await this.conn.close().catch(() => undefined);
-    await this.nextHop.stop().catch(() => undefined);
   }
 
   // ---- AgentControl --------------------------------------------------------------------
@@ -353,7 +313,7 @@ export class Agent implements AgentControl {
       offloaded: all.filter((b) => b.state === 'offloaded').length,
       probing: all.filter((b) => b.state === 'probing').length,
       counters: { ...this.engine.counters },
-      dependencies: { switch: this.deps.switch.report(), asterisk: this.deps.asterisk.report() },
+      dependencies: this.deps.report(),
     };
   }
 

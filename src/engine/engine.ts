@@ -61,12 +61,6 @@ export class OffloadEngine {
   private readonly lifecycle: Lifecycle;
   private readonly auditor: Auditor;
   private readonly periodic: TimerHandle[] = [];
-  /**
-   * Whether the switch connection is up. The audits ask the switch; while it is down they
-   * would only fail (and log so every interval), so they wait. Agents that know their
-   * connection say so with `setSwitchUp`; an engine nobody tells assumes it is up.
-   */
-  private switchUp = true;
 
   constructor(
     source: PbxSource,
@@ -122,7 +116,7 @@ export class OffloadEngine {
     this.lifecycle.listen();
     const stopped = (): boolean => scheduler.stopped;
     const whenSwitchUp = (task: () => Promise<void>) => (): Promise<void> =>
-      this.switchUp ? task() : Promise.resolve();
+      this.ctx.flags.switchDown ? Promise.resolve() : task();
     this.periodic.push(
       repeatAfter(
         clock,
@@ -165,9 +159,9 @@ export class OffloadEngine {
     return this.ctx.flags.killSwitch;
   }
 
-  /** The switch connection went up or down (see `switchUp`). */
+  /** The switch connection went up or down (see `EngineFlags.switchDown`). */
   setSwitchUp(up: boolean): void {
-    this.switchUp = up;
+    this.ctx.flags.switchDown = !up;
   }
 
   /**
@@ -222,11 +216,6 @@ export class OffloadEngine {
   /** Re-evaluates every bridge, then deletes our flows no bridge wants (once both sides were read). */
   fullSync(): Promise<void> {
     return this.lifecycle.fullSync();
-  }
-
-  /** One listing of Asterisk's bridges applied to the model (also run every `relistIntervalMs`). */
-  relist(): Promise<void> {
-    return this.lifecycle.relist();
   }
 
   /** One counter audit of all our flows (also run every `auditIntervalMs`). */
