@@ -20,7 +20,8 @@ if ! probe=$(systemd-analyze verify "$work/rtpo-probe.service" 2>&1); then
 fi
 printf '#!/bin/sh\nexit 0\n' >"$work/rtp-offload"
 chmod +x "$work/rtp-offload"
-for unit in packaging/systemd/*.service packaging/systemd/*.path; do
+units=(packaging/systemd/*.service packaging/systemd/*.path)
+for unit in "${units[@]}"; do
   sed "s|/usr/local/bin/rtp-offload|$work/rtp-offload|g" "$unit" >"$work/$(basename "$unit")"
 done
 # verify prints nothing for clean units; any line it prints is a finding.
@@ -29,4 +30,4 @@ if [ -n "$out" ]; then
   echo "$out"
   exit 1
 fi
-echo "verify-units: systemd-analyze verify: $(ls packaging/systemd/*.service packaging/systemd/*.path | wc -l) units clean"
+echo "verify-units: systemd-analyze verify: ${#units[@]} units clean"

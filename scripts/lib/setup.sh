@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up for the README's two commands (scripts/test.sh, scripts/demo.sh): whatever a
 # fresh Debian 12 machine lacks. Sourced, not run. Progress goes to stderr, so a caller's
 # stdout can stay machine-readable (the demo's --json).

@@ -52,6 +52,10 @@ export class BridgeTimings {
         for (const b of [e.origBridgeId, e.secondBridgeId, e.destBridgeId])
           if (b !== null) this.touch(b, now);
         return;
+      case 'connected':
+        // A restarted Asterisk has none of the bridges we knew.
+        if (e.restarted) this.clear();
+        return;
       case 'bridge-merged':
         this.touch(e.toBridgeId, now);
         this.touch(e.fromBridgeId, now);
@@ -84,6 +88,13 @@ export class BridgeTimings {
   /** Entries kept, for tests that a long run does not grow without bound. */
   get size(): number {
     return this.#twoPartySince.size + this.#lastEvent.size + this.#offloadedAt.size + this.#bridgeOf.size;
+  }
+
+  private clear(): void {
+    this.#twoPartySince.clear();
+    this.#lastEvent.clear();
+    this.#offloadedAt.clear();
+    this.#bridgeOf.clear();
   }
 
   private touch(bridgeId: string, now: number): void {

@@ -22,21 +22,8 @@ export class MonotonicTotals {
     for (const k of this.#last.keys()) if (!keep.has(k)) this.#last.delete(k);
   }
 
-  /** Drops keys `keep` says no to. */
-  retainWhere(keep: (key: string) => boolean): void {
-    for (const k of this.#last.keys()) if (!keep(k)) this.#last.delete(k);
-  }
-
   forget(key: string): void {
     this.#last.delete(key);
-  }
-
-  has(key: string): boolean {
-    return this.#last.has(key);
-  }
-
-  last(key: string): number | undefined {
-    return this.#last.get(key);
   }
 
   get size(): number {

@@ -50,6 +50,23 @@ describe('rtp-offload doctor against the lab switch and the simulated PBX', () =
     expect(rs.find((x) => x.id === 'host.bridge-interface')).toMatchObject({ status: 'fail' });
   });
 
+  it('fails a bridgeInterface that does not hold the configured RTP address', async () => {
+    const cfg = parseConfig(
+      {
+        ...lab.rawConfig,
+        policy: {
+          ...(lab.rawConfig.policy as Record<string, unknown>),
+          localAddresses: { ipv4: '192.0.2.250' },
+        },
+      },
+      lab.secretEnv,
+    );
+    const r = (await diagnose(cfg)).find((x) => x.id === 'host.bridge-interface')!;
+    expect(r.status).toBe('fail');
+    expect(r.message).toContain('does not hold 192.0.2.250');
+    expect(r.message).toContain(lab.bed.pbx.ipv4);
+  });
+
   it('fails a switch target nobody serves', async () => {
     const rs = await diagnose(withSwitch({ target: 'tcp:127.0.0.1:1' }), { timeoutMs: 2000 });
     expect(rs.find((x) => x.id === 'switch.reachable')).toMatchObject({ status: 'fail' });

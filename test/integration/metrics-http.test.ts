@@ -65,6 +65,11 @@ describe('/metrics of a running agent', () => {
       m.value('rtpo_switch_forwarded_packets_total')!,
     );
     expect(m.value('rtpo_pbx_requests_total', { source: 'ami' })).toBeGreaterThan(0);
+    const mean = m.value('rtpo_bridge_to_offloaded_seconds_sum')! / CALLS;
+    console.log(
+      `bridge → offloaded mean ${mean.toFixed(2)} s; forwarded ${m.value('rtpo_switch_forwarded_packets_total')}, ` +
+        `relayed by the PBX ${m.value('rtpo_asterisk_relayed_packets_total')} packets`,
+    );
   }, 120_000);
 
   it('keeps the forwarded totals when the offloads end, and counts the reverts by reason', async () => {

@@ -59,6 +59,8 @@ export class PbxEventFanout {
 
   /** The connection was lost: hangups may be missed, and a restarted Asterisk reuses nothing. */
   connectionLost(): void {
+    // An unhold sent while down is never seen: a stale entry would keep a leg "held" for ever.
+    this.held.clear();
     this.boundAddress.clear();
     this.#lastHintChannel = null;
   }

@@ -302,7 +302,7 @@ describe('translateEvent', () => {
     [
       'RTCPReceived with an unparseable From',
       `Event: RTCPReceived\n${bobPjsip}\nFrom: not-an-address:x\nReportCount: 0`,
-      ["From 'not-an-address:x' is not an address (bad IP address 'not-an-address')"],
+      ["From 'not-an-address:x' is not an address ('not-an-address' is not an IP address)"],
     ],
   ])('%s is malformed, with what was wrong', (_name, text, problems) => {
     expect(translateEvent(amiText(text))).toMatchObject({ kind: 'malformed', problems });

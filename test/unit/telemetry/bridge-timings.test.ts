@@ -53,4 +53,15 @@ describe('BridgeTimings', () => {
     expect(t.reverted('b1', 5100)).toBeCloseTo(0.099, 6);
     expect(t.size).toBe(0);
   });
+
+  it('forgets everything when Asterisk restarted, and keeps what it has on a plain reconnect', () => {
+    const t = new BridgeTimings();
+    t.event(entered('b1', 'a', 1), 0);
+    t.event(entered('b1', 'b', 2), 0);
+    t.event({ kind: 'connected', source: 'ami', startupTime: 'x', restarted: false }, 1);
+    expect(t.size).toBeGreaterThan(0);
+    t.event({ kind: 'connected', source: 'ami', startupTime: 'y', restarted: true }, 2);
+    expect(t.size).toBe(0);
+    expect(t.offloaded('b1', 3000)).toBeNull();
+  });
 });

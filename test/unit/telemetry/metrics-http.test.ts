@@ -167,6 +167,9 @@ describe('/metrics over HTTP', () => {
     sent(70_250); // offloaded: Asterisk receives nothing
     sent(12, 8); // a new stream starts from its first report
     sent(20, 8);
+    // A hung-up channel is forgotten: an id seen again starts over instead of counting a leap.
+    metrics.pbxEvent({ kind: 'hangup', channelId: 'a', cause: 16, causeText: 'Normal Clearing' });
+    sent(70_300);
     const m = await scrape();
     expect(m.value('rtpo_asterisk_relayed_packets_total')).toBe(258);
   });
