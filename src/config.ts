@@ -44,6 +44,8 @@ export interface Config {
     readonly source: 'ami' | 'ari';
     readonly ami: AmiConfig | null;
     readonly ari: AriConfig | null;
+    /** Every bridge is listed this often (one listing), to drop calls whose hangup was missed; 0 = off. */
+    readonly relistIntervalMs: number;
   };
   readonly switch: {
     /** `unix:/path/to/breth0.mgmt` or `tcp:host:port`. */
@@ -94,6 +96,7 @@ export interface Config {
 
 /** Every default in one place. */
 export const DEFAULTS = {
+  relistIntervalMs: 30_000,
   ami: {
     host: '127.0.0.1',
     port: 5038,
@@ -263,6 +266,12 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     Object.defineProperty(ariCfg, 'password', { value: password, enumerable: false });
     ari.done();
   }
+  const relistIntervalMs = ast.int('relistIntervalMs', DEFAULTS.relistIntervalMs, 0, 3_600_000);
+  if (relistIntervalMs > 0 && relistIntervalMs < 100)
+    throw new ConfigError(
+      'asterisk.relistIntervalMs',
+      `must be 0 (off) or at least 100, got ${relistIntervalMs}`,
+    );
   ast.done();
 
   const sw = root.section('switch');
@@ -337,7 +346,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError('logLevel', `must be debug, info, warn or error, got ${show(logLevel)}`);
   const cfg: Config = {
-    asterisk: { source, ami: amiCfg, ari: ariCfg },
+    asterisk: { source, ami: amiCfg, ari: ariCfg, relistIntervalMs },
     switch: switchCfg,
     policy: policyCfg,
     engine: engineCfg,
