@@ -74,3 +74,22 @@ export class MalformedCounter implements MalformedInputs {
     this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
   }
 }
+
+/** One source's share of what was not understood: its own count, and the shared record. */
+export class MalformedTally {
+  #count = 0;
+
+  constructor(
+    private readonly inputs: MalformedInputs,
+    private readonly source: string,
+  ) {}
+
+  get count(): number {
+    return this.#count;
+  }
+
+  note(field: string, detail: string): void {
+    this.#count++;
+    this.inputs.note(this.source, field, detail);
+  }
+}
