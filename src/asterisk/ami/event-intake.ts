@@ -21,11 +21,19 @@ export interface AmiEventIntakeDeps {
 export class AmiEventIntake {
   constructor(private readonly deps: AmiEventIntakeDeps) {}
 
+  /** Inputs of this source not understood: events, list items, replies. */
+  get malformedCount(): number {
+    return this.deps.malformed.count;
+  }
+
   handle(msg: AmiMessage): void {
     try {
       this.#translateAndDeliver(msg);
     } catch (err) {
-      this.deps.malformed.note('Event', `${msg.eventName ?? ''}: translation threw: ${(err as Error).message}`);
+      this.deps.malformed.note(
+        'Event',
+        `${msg.eventName ?? ''}: translation threw: ${(err as Error).message}`,
+      );
     }
   }
 
@@ -37,9 +45,12 @@ export class AmiEventIntake {
     }
     if (t.kind === 'ignored') {
       const name = t.eventName.toLowerCase();
-      if (name === 'load' || name === 'unload' || name === 'reload') this.deps.moduleEvent(msg.get('Module') ?? '');
+      if (name === 'load' || name === 'unload' || name === 'reload')
+        this.deps.moduleEvent(msg.get('Module') ?? '');
       if (name === 'shutdown') {
-        this.deps.shutdown(`Asterisk shutdown (${msg.get('Shutdown') ?? '?'}, restart ${msg.get('Restart') ?? '?'})`);
+        this.deps.shutdown(
+          `Asterisk shutdown (${msg.get('Shutdown') ?? '?'}, restart ${msg.get('Restart') ?? '?'})`,
+        );
       }
       return;
     }

@@ -7,7 +7,7 @@
 
 import type { PbxEventFanout } from '../shared/event-fanout.js';
 import { SessionOpening } from '../shared/session-opening.js';
-import type { StartGate } from '../shared/start-gate.js';
+import { StartGate } from '../shared/start-gate.js';
 import type { AmiAction } from './connection-types.js';
 import { AmiDisconnectedError, type AmiClientError } from './errors.js';
 import type { AmiLogger } from './logger.js';
@@ -17,7 +17,6 @@ export interface AmiSessionDeps {
   readonly name: string;
   readonly logger: AmiLogger;
   readonly fanout: PbxEventFanout;
-  readonly start: StartGate<AmiClientError>;
   request(action: AmiAction, priority: number): Promise<AmiMessage>;
   /** A new session: forget whether the module is loaded. */
   sessionBegins(): void;
@@ -30,6 +29,8 @@ export interface AmiSessionDeps {
 }
 
 export class AmiSessionReports {
+  /** The first session: what start() waits on. */
+  readonly gate = new StartGate<AmiClientError>();
   readonly #opening = new SessionOpening<AmiMessage>();
   #shutdownNote = '';
 
@@ -71,7 +72,7 @@ export class AmiSessionReports {
     if (restarted) d.asteriskRestarted();
     d.logger.info('ami connected', { startupTime, restarted });
     d.fanout.emit({ kind: 'connected', source: d.name, startupTime, restarted });
-    d.start.succeed();
+    this.gate.succeed();
     for (const msg of held) d.handle(msg);
   }
 

@@ -17,12 +17,11 @@ import type {
 } from '../../model/pbx.js';
 import { PbxEventFanout } from '../shared/event-fanout.js';
 import { MalformedCounter, MalformedTally, type MalformedInputs } from '../shared/malformed-inputs.js';
-import { StartGate } from '../shared/start-gate.js';
 import { AmiBridgeRegistry } from './bridge-registry.js';
 import { TechnologyQuery, type TechnologyQueryStats } from './bridge-technology.js';
 import { AmiConnection, type AmiConnectionStats, type AmiStatus } from './connection.js';
 import { AmiEndpointReader } from './endpoint-reader.js';
-import { AmiDisconnectedError, AmiTimeoutError, type AmiClientError } from './errors.js';
+import { AmiDisconnectedError, AmiTimeoutError } from './errors.js';
 import { AmiEventIntake } from './event-intake.js';
 import { AmiLegSource } from './leg-source.js';
 import { ModuleBatcher } from './module-batcher.js';
@@ -65,8 +64,7 @@ export class AmiSource implements PbxSource {
   readonly #connection: AmiConnection;
   /** Hint folding, per-channel facts and delivery, shared with the other Asterisk source. */
   readonly #fanout: PbxEventFanout;
-  readonly #malformed: MalformedTally;
-  readonly #start = new StartGate<AmiClientError>();
+  readonly #intake: AmiEventIntake;
   readonly #registry: AmiBridgeRegistry;
   readonly #technology: TechnologyQuery;
   /** res_rtp_offload, when loaded: all legs of the bridges asked in one tick, one request. */
@@ -80,9 +78,9 @@ export class AmiSource implements PbxSource {
     this.name = o.name;
     this.#fanout = new PbxEventFanout(o.logger);
     this.malformedInputs = options.malformedInputs ?? new MalformedCounter({ logger: o.logger, now: o.now });
-    this.#malformed = new MalformedTally(this.malformedInputs, `ami:${this.name}`);
+    const malformed = new MalformedTally(this.malformedInputs, `ami:${this.name}`);
     const ami = (this.#connection = connectionFor(o, options.secret));
-    this.#registry = new AmiBridgeRegistry(ami, this.#malformed);
+    this.#registry = new AmiBridgeRegistry(ami, malformed);
     this.#technology = new TechnologyQuery(
       {
         bridgeInfo: (id) => this.#registry.technologyOf(id),
@@ -92,7 +90,7 @@ export class AmiSource implements PbxSource {
       { minIntervalMs: o.technologyMinIntervalMs, now: o.now, logger: o.logger },
     );
     this.#module = new ModuleBatcher(ami, { now: o.now, logger: o.logger });
-    this.#endpoints = new AmiEndpointReader(ami, this.#malformed, {
+    this.#endpoints = new AmiEndpointReader(ami, malformed, {
       ttlMs: o.endpointCacheTtlMs,
       now: o.now,
       logger: o.logger,
@@ -105,6 +103,15 @@ export class AmiSource implements PbxSource {
       logger: o.logger,
       now: o.now,
     });
+    this.#intake = new AmiEventIntake({
+      malformed,
+      deliver: (event) => {
+        this.#registry.track(event);
+        this.#fanout.deliver(event);
+      },
+      moduleEvent: (module) => this.#module.moduleEvent(module),
+      shutdown: (note) => this.#session.noteShutdown(note),
+    });
     this.#session = this.#sessionReports();
     ami.onEvent((msg) => this.#session.event(msg));
     // The module back after it was missing: what legs lacked (payload types, learned
@@ -116,8 +123,8 @@ export class AmiSource implements PbxSource {
     });
     ami.onReady(() => void this.#session.ready());
     ami.onDown((down) => this.#session.down(down.reason, down.wasReady));
-    ami.onAuthFailed((err) => this.#start.fail(err));
-    ami.onMalformed((what, detail) => this.#malformed.note(what, `${what}: ${detail}`));
+    ami.onAuthFailed((err) => this.#session.gate.fail(err));
+    ami.onMalformed((what, detail) => malformed.note(what, `${what}: ${detail}`));
   }
 
   get status(): AmiStatus {
@@ -130,7 +137,7 @@ export class AmiSource implements PbxSource {
    * later losses are retried without end.
    */
   start(): Promise<void> {
-    return this.#start.open(
+    return this.#session.gate.open(
       this.#options.startTimeoutMs,
       () => new AmiTimeoutError('connect', this.#options.startTimeoutMs),
       () => this.#connection.start(),
@@ -139,7 +146,7 @@ export class AmiSource implements PbxSource {
   }
 
   async stop(): Promise<void> {
-    this.#start.fail(new AmiDisconnectedError('connect', 'stopped'));
+    this.#session.gate.fail(new AmiDisconnectedError('connect', 'stopped'));
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', 'stopped'));
     this.#module.stop();
     await this.#connection.stop();
@@ -154,7 +161,7 @@ export class AmiSource implements PbxSource {
     return {
       requests: c.requests,
       events: c.events,
-      malformed: this.#malformed.count,
+      malformed: this.#intake.malformedCount,
       reconnects: c.reconnects,
       status: this.#connection.status,
       timeouts: c.timeouts,
@@ -209,20 +216,10 @@ export class AmiSource implements PbxSource {
   }
 
   #sessionReports(): AmiSessionReports {
-    const intake = new AmiEventIntake({
-      malformed: this.#malformed,
-      deliver: (event) => {
-        this.#registry.track(event);
-        this.#fanout.deliver(event);
-      },
-      moduleEvent: (module) => this.#module.moduleEvent(module),
-      shutdown: (note) => this.#session.noteShutdown(note),
-    });
     return new AmiSessionReports({
       name: this.name,
       logger: this.#options.logger,
       fanout: this.#fanout,
-      start: this.#start,
       request: (action, priority) => this.#connection.request(action, priority),
       // Loaded or unloaded since last time: find out again.
       sessionBegins: () => this.#module.reset(),
@@ -233,7 +230,7 @@ export class AmiSource implements PbxSource {
         this.#endpoints.clear();
       },
       sessionLost: (reason) => this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', reason)),
-      handle: (msg) => intake.handle(msg),
+      handle: (msg) => this.#intake.handle(msg),
     });
   }
 }

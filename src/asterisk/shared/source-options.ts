@@ -69,7 +69,10 @@ export const DEFAULT_COMMON_OPTIONS = Object.freeze({
   endpointCacheTtlMs: 60_000,
 });
 
-export function resolveCommonOptions(options: CommonSourceOptions, defaultName: string): ResolvedCommonOptions {
+export function resolveCommonOptions(
+  options: CommonSourceOptions,
+  defaultName: string,
+): ResolvedCommonOptions {
   const d = DEFAULT_COMMON_OPTIONS;
   return {
     name: options.name ?? defaultName,
