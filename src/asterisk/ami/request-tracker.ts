@@ -5,12 +5,7 @@
  */
 
 import type Manager from 'asterisk-manager';
-import {
-  AmiDisconnectedError,
-  AmiError,
-  AmiTimeoutError,
-  type AmiClientError,
-} from './errors.js';
+import { AmiDisconnectedError, AmiError, AmiTimeoutError, type AmiClientError } from './errors.js';
 import type { AmiAction, AmiConnectionStats } from './connection-types.js';
 import { ListCollector, type AmiListResult } from './list-action.js';
 import { AmiMessage } from './message.js';

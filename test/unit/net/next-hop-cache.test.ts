@@ -118,9 +118,13 @@ describe('SolicitThrottle', () => {
   });
   it('swallows a solicitor that throws or rejects', async () => {
     const clock = manualClock();
-    const t = new SolicitThrottle(() => {
-      throw new Error('boom');
-    }, clock, 100);
+    const t = new SolicitThrottle(
+      () => {
+        throw new Error('boom');
+      },
+      clock,
+      100,
+    );
     expect(() => t.nudge('a', ON_LINK)).not.toThrow();
     const r = new SolicitThrottle(() => Promise.reject(new Error('no')), clock, 100);
     r.nudge('a', ON_LINK);
