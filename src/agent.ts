@@ -14,6 +14,7 @@ import { InterfaceAddresses, NextHopResolver, resolveWildcard } from './net/inde
 import { DEFAULT_BACKOFF, OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
 import type { ReasonCode } from './policy/reasons.js';
 import { OpenFlowPort } from './switch/openflow-port.js';
+import { PacedFlowPort } from './switch/paced-port.js';
 import { MetricsServer } from './telemetry/metrics-server.js';
 import { AgentMetrics } from './telemetry/prometheus.js';
 
@@ -64,6 +65,8 @@ export function engineConfig(cfg: Config): EngineConfig {
  */
 export class Agent implements AgentControl {
   readonly engine: OffloadEngine;
+  /** The switch write path: batches and paces flow mods (its stats give the pacing's cost). */
+  readonly flowWrites: PacedFlowPort;
   private readonly startedAt = new Date().toISOString();
   private control: ControlServer | null = null;
   /** Prometheus metrics, fed by engine and PBX events; served over HTTP when configured. */
@@ -81,7 +84,8 @@ export class Agent implements AgentControl {
     private readonly log: Logger,
     clock: Clock,
   ) {
-    const port = new OpenFlowPort(conn);
+    const port = new PacedFlowPort(new OpenFlowPort(conn), cfg.switch.pacing);
+    this.flowWrites = port;
     this.engine = new OffloadEngine(
       source,
       port,
