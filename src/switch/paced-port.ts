@@ -63,10 +63,15 @@ export class PacedFlowPort implements FlowPort {
 
   constructor(
     private readonly inner: FlowPort,
-    private readonly pacing: PacingOptions = DEFAULT_PACING,
+    private pacing: PacingOptions = DEFAULT_PACING,
     private readonly sleep: (ms: number) => Promise<void> = (ms) =>
       new Promise((resolve) => setTimeout(resolve, ms)),
   ) {}
+
+  /** Takes effect from the next batch (tests compare paced and unpaced in one run). */
+  setPacing(pacing: PacingOptions): void {
+    this.pacing = pacing;
+  }
 
   stats(): PacingStats {
     return { ...this.counts };
