@@ -1,6 +1,6 @@
 import type { FlowSpec } from '../plan/flow-spec.js';
 import { flowKey } from '../plan/flow-spec.js';
-import type { ApplyFailure, FlowPort, FlowRef, FlowRemoved, InstalledFlow } from './flow-port.js';
+import type { ApplyFailure, ApplyOptions, FlowPort, FlowRef, FlowRemoved, InstalledFlow } from './flow-port.js';
 
 export interface PacingOptions {
   /** At most this many flow mods between two barriers. */
@@ -34,6 +34,7 @@ export interface PacingStats {
 interface Pending {
   readonly adds: readonly FlowSpec[];
   readonly deletes: readonly FlowRef[];
+  readonly urgent: boolean;
   readonly resolve: (failures: ApplyFailure[]) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -77,11 +78,11 @@ export class PacedFlowPort implements FlowPort {
     return { ...this.counts };
   }
 
-  apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[]): Promise<ApplyFailure[]> {
+  apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[], o: ApplyOptions = {}): Promise<ApplyFailure[]> {
     if (adds.length === 0 && deletes.length === 0) return Promise.resolve([]);
     this.counts.requests++;
     return new Promise((resolve, reject) => {
-      this.queue.push({ adds, deletes, resolve, reject });
+      this.queue.push({ adds, deletes, urgent: o.urgent === true, resolve, reject });
       if (!this.draining) {
         this.draining = true;
         // Evaluations woken by the same burst of events (one AMI read) join the first batch.
@@ -94,14 +95,18 @@ export class PacedFlowPort implements FlowPort {
   private async drain(): Promise<void> {
     let parts: Part[] = [];
     let first = true;
+    let sent = 0;
     try {
       for (;;) {
-        parts.push(...this.take());
+        parts = this.merge(parts, this.take());
         if (parts.length === 0) break;
-        if (!first) await this.pause();
+        if (!first && !parts[0]!.owner.urgent) await this.pause(sent);
         first = false;
-        const batch = parts.slice(0, this.pacing.flowModsPerBatch);
+        const urgent = parts.findIndex((p) => !p.owner.urgent);
+        const size = Math.max(urgent === -1 ? parts.length : urgent, this.pacing.flowModsPerBatch);
+        const batch = parts.slice(0, size);
         parts = parts.slice(batch.length);
+        sent = batch.length;
         await this.send(batch, parts);
       }
     } finally {
@@ -112,6 +117,13 @@ export class PacedFlowPort implements FlowPort {
         setImmediate(() => void this.drain());
       }
     }
+  }
+
+  /** Urgent requests go ahead of paced work still waiting; otherwise arrival order. */
+  private merge(waiting: Part[], fresh: Part[]): Part[] {
+    if (!fresh.some((p) => p.owner.urgent)) return waiting.concat(fresh);
+    const first = (xs: Part[], u: boolean): Part[] => xs.filter((p) => p.owner.urgent === u);
+    return [...first(waiting, true), ...first(fresh, true), ...first(waiting, false), ...first(fresh, false)];
   }
 
   private take(): Part[] {
@@ -125,9 +137,15 @@ export class PacedFlowPort implements FlowPort {
     return parts;
   }
 
-  private async pause(): Promise<void> {
-    const { pausePercent, minPauseMs, maxPauseMs } = this.pacing;
-    const ms = Math.min(maxPauseMs, Math.max(minPauseMs, (this.lastRoundTripMs * pausePercent) / 100));
+  /**
+   * After a batch of `sent` mods. Scaled by how full that batch was: requests trickling in one
+   * at a time must not each wait out a full pause (that would serialise them), while a burst
+   * of full batches gets the whole rest between them.
+   */
+  private async pause(sent: number): Promise<void> {
+    const { pausePercent, minPauseMs, maxPauseMs, flowModsPerBatch } = this.pacing;
+    const full = Math.min(maxPauseMs, Math.max(minPauseMs, (this.lastRoundTripMs * pausePercent) / 100));
+    const ms = (full * Math.min(sent, flowModsPerBatch)) / flowModsPerBatch;
     if (ms <= 0) return;
     const t0 = performance.now();
     await this.sleep(ms);

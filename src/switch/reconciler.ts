@@ -1,5 +1,5 @@
 import { flowBody, flowKey, isForwarding, type FlowSpec } from '../plan/flow-spec.js';
-import type { FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
+import type { ApplyOptions, FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
 
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
@@ -86,6 +86,7 @@ export class Reconciler {
   async sync(
     bridgeIds?: Iterable<string>,
     previousKeys?: Iterable<string>,
+    o: ApplyOptions = {},
   ): Promise<ReconcileStats & { failures: string[] }> {
     const adds: FlowSpec[] = [];
     const deletes: FlowRef[] = [];
@@ -108,7 +109,7 @@ export class Reconciler {
     if (adds.length === 0 && deletes.length === 0)
       return { added: 0, deleted: 0, failed: 0, unchanged, failures: [] };
 
-    const failures = await this.port.apply(adds, deletes);
+    const failures = await this.port.apply(adds, deletes, o);
     const failed = new Set(failures.map((f) => `${f.op}:${f.key}`));
     for (const ref of deletes) {
       const key = flowKey(ref);

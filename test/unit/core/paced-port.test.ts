@@ -115,4 +115,21 @@ describe('the paced switch write path', () => {
     await expect(port.apply(pair(3), [])).resolves.toEqual([]);
     expect(mem.table.size).toBe(pair(3).length);
   });
+
+  it('sends urgent requests (a member left) in the next batch whatever their size, ahead of paced work', async () => {
+    const mem = new CountingPort();
+    const port = new PacedFlowPort(mem, pacing);
+    const order: string[] = [];
+    const paced = Array.from({ length: 6 }, (_, n) =>
+      port.apply(pair(n), []).then(() => order.push(`paced ${n}`)),
+    );
+    // Arrives while the first paced batch is on its way.
+    await new Promise((r) => setTimeout(r, 1));
+    const urgentFlows = Array.from({ length: 5 }, (_, n) => pair(10 + n)).flat();
+    const urgent = port.apply(urgentFlows, [], { urgent: true }).then(() => order.push('urgent'));
+    await Promise.all([...paced, urgent]);
+    expect(mem.batches[1]).toBeGreaterThanOrEqual(urgentFlows.length);
+    expect(urgentFlows.length).toBeGreaterThan(8);
+    expect(order.indexOf('urgent')).toBeLessThan(order.indexOf('paced 5'));
+  });
 });
