@@ -54,6 +54,7 @@ const TARGET_P99_MS = 100;
 /** Calls hung up at once with every other call still up (issue 12 c). */
 const MASS_HANGUP = 100;
 const TARGET_HANGUP_P99_MS = 50;
+const HANGUPS_ALONE = 10;
 const FAR_HOSTS = 16;
 /** Far above the default 500/s: 200 calls/s of ~10 requests each must not be held back. */
 const AMI_REQUESTS_PER_SECOND = 10_000;
@@ -396,11 +397,18 @@ async function run(ctx: BenchContext): Promise<Figures> {
         throw new Error(`switch holds ${onSwitch} flows, agent ${agentFlows}, expected ${expectedFlows}`);
       }
       const pacingBefore = a.flowWrites.stats();
+      // The same-run baseline: one call hung up alone, a few times, with the rest still up.
+      const alone: number[] = [];
+      for (const c of main.calls.slice(MASS_HANGUP, MASS_HANGUP + HANGUPS_ALONE)) {
+        alone.push(...(await massHangup(a, sim, [c], 10_000)).latencies);
+        await sleep(50);
+      }
       const hangups = await massHangup(a, sim, main.calls.slice(0, MASS_HANGUP), 30_000);
       const pacingAfter = a.flowWrites.stats();
       gc?.();
       return {
         hangups: hangups.latencies,
+        hangupAlone: alone,
         hangupSpread: hangups.eventSpreadMs,
         hangupBatches: pacingAfter.batches - pacingBefore.batches,
         baseline,
@@ -479,7 +487,8 @@ async function run(ctx: BenchContext): Promise<Figures> {
     ctx.log(
       `  ${MASS_HANGUP} hangups at once (${calls} up): Hangup event→flows removed ${summary(m.hangups)} ` +
         `(target p99 ≤ ${TARGET_HANGUP_P99_MS} ms), in ${m.hangupBatches} flow-mod batches; ` +
-        `first to last Hangup event at the agent ${ms(m.hangupSpread)} ms`,
+        `first to last Hangup event at the agent ${ms(m.hangupSpread)} ms; one call alone (baseline, ` +
+        `${HANGUPS_ALONE} times): ${summary(m.hangupAlone)}`,
     );
     ctx.log(
       `  flows on the switch         : ${m.flows.onSwitch} (agent ${m.flows.agentFlows}, expected ${m.flows.expectedFlows})`,
@@ -523,6 +532,8 @@ async function run(ctx: BenchContext): Promise<Figures> {
       'engine.hangup_to_removed_ms_p50': ms(percentile(m.hangups, 50)),
       'engine.hangup_to_removed_ms_p99': ms(percentile(m.hangups, 99)),
       'engine.hangup_batches': m.hangupBatches,
+      'engine.hangup_alone_ms_p50': ms(percentile(m.hangupAlone, 50)),
+      'engine.hangup_alone_ms_max': ms(Math.max(...m.hangupAlone)),
       'engine.hangup_event_spread_ms': ms(m.hangupSpread),
       'engine.agent_rss_mb': mb(m.mem.rss),
       'engine.agent_heap_used_mb': mb(m.mem.heapUsed),
