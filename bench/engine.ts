@@ -91,7 +91,7 @@ function callSpec(bed: Testbed, i: number): PlaceCallSpec {
 }
 
 /** `global.gc` without restarting node with --expose-gc, for before/after heap figures. */
-function collector(): (() => void) | null {
+export function collector(): (() => void) | null {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
@@ -101,7 +101,7 @@ function collector(): (() => void) | null {
   }
 }
 
-async function until(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
+export async function until(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!pred()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -109,7 +109,7 @@ async function until(what: string, pred: () => boolean, timeoutMs: number): Prom
   }
 }
 
-async function switchFlowCount(bed: Testbed, cfg: Config): Promise<number> {
+export async function switchFlowCount(bed: Testbed, cfg: Config): Promise<number> {
   const cookie = `cookie=0x${tagCookie(cfg.switch.cookieTag).toString(16)}/0x${TAG_MASK.toString(16)}`;
   const out = await bed.ofctl('dump-aggregate', cookie);
   const m = /flow_count=(\d+)/.exec(out);
@@ -117,7 +117,7 @@ async function switchFlowCount(bed: Testbed, cfg: Config): Promise<number> {
   return Number(m[1]);
 }
 
-function amiStats(agent: Agent): AmiSourceStats {
+export function amiStats(agent: Agent): AmiSourceStats {
   if (!(agent.source instanceof AmiSource)) throw new Error('the agent does not read Asterisk over AMI');
   return agent.source.stats();
 }
