@@ -25,7 +25,7 @@ import { Testbed, run as runCommand } from '../src/lab/testbed/index.js';
 import { createLogger } from '../src/log.js';
 import type { FlowSpec } from '../src/plan/flow-spec.js';
 import { amiStats, collector, switchFlowCount, until } from './engine.js';
-import { FILES_ENV } from './pbx-notice.js';
+import { FAKE_RTP_ENV } from './engine-pbx-env.js';
 import { percentile } from './percentile.js';
 import type { BenchContext, BenchSection } from './section.js';
 
@@ -129,7 +129,7 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
       }
     }
     const secret = randomBytes(12).toString('hex');
-    process.env[FILES_ENV] = String(2 * calls + 4096);
+    process.env[FAKE_RTP_ENV] = '1';
     pbx = await PbxProcess.spawn(
       {
         version: 22,
@@ -145,7 +145,7 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
         endpoints: { alice: { tosAudio: 'ef' }, bob: { tosAudio: 'ef' } },
       },
       { entry: fileURLToPath(new URL('./engine-pbx.js', import.meta.url)) },
-    ).finally(() => delete process.env[FILES_ENV]);
+    ).finally(() => delete process.env[FAKE_RTP_ENV]);
     const sim = pbx;
     const cfg = parseConfig(
       {
