@@ -10,11 +10,16 @@ export interface ReconcileStats {
   readonly unchanged: number;
 }
 
+/**
+ * One installed flow. With 20,000 calls there are 80,000: no strings of its own (its key is
+ * the one string the desired map and the owner index share; its body is computed from `ref`
+ * when compared), so the mirror costs little beyond the specs the planner made anyway.
+ */
 interface MirrorEntry {
-  readonly body: string | null;
-  /** Forwarding flow or pass-through (probe, watch); `null` when not of our shape. */
+  /** Forwarding flow or pass-through (probe, watch). */
   readonly role: 'rtp-forward' | 'pass-through';
-  readonly ref: FlowRef;
+  /** The spec written (by `sync`) or read back (by `refresh`): what `body` is compared from. */
+  readonly ref: FlowRef & Pick<FlowSpec, 'idleTimeout' | 'actions'>;
   packets: number;
   bytes: number;
   durationSec: number;
@@ -89,14 +94,18 @@ export class Reconciler {
     o: ApplyOptions = {},
   ): Promise<ReconcileStats & { failures: string[] }> {
     const adds: FlowSpec[] = [];
+    const addKeys: string[] = [];
     const deletes: FlowRef[] = [];
     let unchanged = 0;
     const scope = bridgeIds ? [...bridgeIds] : [...this.desired.keys()];
     for (const id of scope) {
       for (const [key, spec] of this.desired.get(id) ?? []) {
         const have = this.mirror.get(key);
-        if (have && have.body === flowBody(spec)) unchanged++;
-        else adds.push(spec);
+        if (have && (have.ref === spec || flowBody(have.ref) === flowBody(spec))) unchanged++;
+        else {
+          adds.push(spec);
+          addKeys.push(key);
+        }
       }
     }
     // Deletion candidates: flows the scope used to own, or (full sync) everything mirrored.
@@ -118,12 +127,11 @@ export class Reconciler {
       if (!failed.has(`delete:${key}`) && this.mirror.get(key)?.ref.cookie === ref.cookie)
         this.mirror.delete(key);
     }
-    for (const spec of adds) {
-      const key = flowKey(spec);
-      if (failed.has(`add:${key}`)) continue;
+    adds.forEach((spec, i) => {
+      const key = addKeys[i]!;
+      if (failed.has(`add:${key}`)) return;
       const prev = this.mirror.get(key);
       this.mirror.set(key, {
-        body: flowBody(spec),
         role: isForwarding(spec) ? 'rtp-forward' : 'pass-through',
         ref: spec,
         packets: prev?.packets ?? 0,
@@ -131,7 +139,7 @@ export class Reconciler {
         durationSec: prev?.durationSec ?? 0,
         mark: ++this.writes,
       });
-    }
+    });
     return {
       added: adds.length - failures.filter((f) => f.op === 'add').length,
       deleted: deletes.length - failures.filter((f) => f.op === 'delete').length,
@@ -162,8 +170,9 @@ export class Reconciler {
         strays.add(f.cookie);
         continue;
       }
-      this.mirror.set(f.key, {
-        body: f.body,
+      // The desired map's own key string when there is one: one copy per flow, not two.
+      const key = this.owners.has(f.key) ? this.keyOf(f.key) : f.key;
+      this.mirror.set(key, {
         role: isForwarding(f.spec) ? 'rtp-forward' : 'pass-through',
         ref: f.spec,
         packets: f.packets,
@@ -177,6 +186,14 @@ export class Reconciler {
       for (const [key, m] of this.mirror) if (m.ref.cookie === cookie) this.mirror.delete(key);
     }
     return flows;
+  }
+
+  /** The desired map's instance of an equal key string (found through the owner index). */
+  private keyOf(key: string): string {
+    const owner = this.owners.get(key);
+    const desired = owner === undefined ? undefined : this.desired.get(owner);
+    if (desired) for (const k of desired.keys()) if (k === key) return k;
+    return key;
   }
 
   /** Updates counters from a dump without re-deciding anything. */
