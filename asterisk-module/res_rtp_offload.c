@@ -301,7 +301,7 @@ static int format_payload_list(struct pt_list_copy *list, char *buf, size_t len)
 	return truncated;
 }
 
-/*! Copies one mapping vector; called with codecs_lock held. primary_only for the rx vector. */
+/*! Copies one mapping vector (rx: the rx one, primary mappings only); called with codecs_lock held. */
 static void copy_mappings(struct pt_list_copy *out, const struct ast_rtp_codecs *codecs, int rx)
 {
 	size_t size = rx ? AST_VECTOR_SIZE(&codecs->payload_mapping_rx) : AST_VECTOR_SIZE(&codecs->payload_mapping_tx);

@@ -7,7 +7,10 @@
  * - client, pipelined: every FLOW_MOD in one write, one BARRIER at the end;
  * - client, bundle: the same inside one ONF bundle (open, adds, barrier, commit);
  * - `ovs-ofctl -O OpenFlow13 --bundle add-flows FILE`: its fastest mode;
- * - `ovs-ofctl add-flow`, one process per flow (200 flows), as a script would.
+ * - `ovs-ofctl add-flow`, one process per flow (200 flows), as a script would;
+ * - the raw limit: the same FLOW_MODs (and the same DELETE_STRICTs) encoded before the clock
+ *   starts, written on one socket in one write with one barrier, by a minimal writer that
+ *   does nothing else: what this switch can take. `client_vs_raw` is the client's rate over it.
  *
  * Times are wall-clock from the request to the switch confirming it (barrier / commit reply /
  * process exit); each result is checked with an AGGREGATE request before it counts.
@@ -15,13 +18,17 @@
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import net from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testbed } from '../src/lab/testbed/index.js';
 import {
+  OFPFC_ADD,
+  OFPFC_DELETE_STRICT,
   OFPFF_SEND_FLOW_REM,
   OFPP_IN_PORT,
   OpenFlowConnection,
+  codec,
   type FlowModFields,
 } from '../src/openflow/index.js';
 import type { BenchContext, BenchSection } from './section.js';
@@ -114,6 +121,60 @@ function ofctl(args: readonly string[]): Promise<void> {
   });
 }
 
+/** All mods with `command` and a final barrier, encoded into one buffer; the barrier's xid. */
+function preEncode(specs: readonly FlowModFields[], command: number): { bytes: Buffer; barrierXid: number } {
+  let total = 8;
+  for (const f of specs) total += codec.flowModLength(f);
+  const bytes = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (let i = 0; i < specs.length; i++) off = codec.writeFlowMod(bytes, off, i + 1, specs[i]!, command);
+  const barrierXid = specs.length + 1;
+  codec.writeHeader(bytes, off, codec.OFPT_BARRIER_REQUEST, 8, barrierXid);
+  return { bytes, barrierXid };
+}
+
+/**
+ * The minimal writer: HELLO, then (clock started) the pre-encoded bytes in one write, and
+ * the time until the barrier's reply. Any ERROR fails the run, so it counts only accepted work.
+ */
+async function rawPipelined(target: string, pre: { bytes: Buffer; barrierXid: number }): Promise<number> {
+  const socket = net.createConnection({ path: target.replace(/^unix:/, '') });
+  const framer = new codec.OfpFramer();
+  let onMessage: (m: Buffer) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    socket.on('error', reject);
+    socket.on('close', () => reject(new Error('raw writer: switch closed the connection')));
+  });
+  failed.catch(() => undefined);
+  socket.on('data', (chunk: Buffer) => framer.push(chunk, (m) => onMessage(m)));
+  const next = (want: (m: Buffer) => boolean): Promise<void> =>
+    Promise.race([
+      failed,
+      new Promise<void>((resolve, reject) => {
+        onMessage = (m) => {
+          if (m[1] === codec.OFPT_ERROR)
+            reject(new Error(`raw writer: switch refused xid ${m.readUInt32BE(4)}`));
+          else if (want(m)) resolve();
+        };
+      }),
+    ]);
+  try {
+    const hello = next((m) => m[1] === codec.OFPT_HELLO);
+    socket.write(codec.encodeHello(0x7fff_0000, [codec.OFP13_VERSION]));
+    await hello;
+    // No SET_ASYNC: the client's connection, subscribed to FLOW_REMOVED, stays open, so the
+    // switch sends one per deleted flow for either writer; only the deleting client also has
+    // its barrier reply behind them.
+    const start = performance.now();
+    const done = next((m) => m[1] === codec.OFPT_BARRIER_REPLY && m.readUInt32BE(4) === pre.barrierXid);
+    socket.write(pre.bytes);
+    await done;
+    return (performance.now() - start) / 1000;
+  } finally {
+    socket.destroy();
+  }
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
   await fn();
@@ -150,18 +211,58 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
       return s;
     };
 
+    // OVS frees a cleared table's rules after the fact (RCU): let that end before timing.
+    const settle = async (): Promise<void> => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await conn.barrier();
+    };
+
     // Warm-up: JIT for the encoder, and the switch's first-table allocations.
     await conn.addFlows(specs.slice(0, 2000));
     await clear();
 
+    const rawAdds = preEncode(specs, OFPFC_ADD);
+    const rawDeletes = preEncode(specs, OFPFC_DELETE_STRICT);
+    const loadBefore = loadavg()[0]!;
     const pipelined: number[] = [];
     const bundled: number[] = [];
     const ofctlBundle: number[] = [];
     const deletes: number[] = [];
+    const strictDeletes: number[] = [];
+    const raw: number[] = [];
+    const rawStrictDeletes: number[] = [];
     let statsSeconds = 0;
-    for (let r = 0; r < reps; r++) {
+    const rawRound = async (): Promise<void> => {
+      await settle();
+      raw.push(await rawPipelined(bed.mgmtTarget, rawAdds));
+      await expectCount(FLOWS, 'raw pipelined add');
+      await settle();
+      rawStrictDeletes.push(await rawPipelined(bed.mgmtTarget, rawDeletes));
+      await expectCount(0, 'raw pipelined DELETE_STRICT');
+    };
+    const clientRound = async (): Promise<void> => {
+      await settle();
       pipelined.push(await timed(() => conn.addFlows(specs)));
       await expectCount(FLOWS, 'client pipelined add');
+      await settle();
+      strictDeletes.push(
+        await timed(async () => {
+          const outcomes = await conn.flowMods(specs, { command: OFPFC_DELETE_STRICT });
+          if (!outcomes.every((o) => o.ok)) throw new Error('client DELETE_STRICT refused');
+        }),
+      );
+      await expectCount(0, 'client pipelined DELETE_STRICT');
+    };
+    for (let r = 0; r < reps; r++) {
+      // Alternating, so neither always follows the same work.
+      if (r % 2 === 0) {
+        await rawRound();
+        await clientRound();
+      } else {
+        await clientRound();
+        await rawRound();
+      }
+      await conn.addFlows(specs);
       if (r === 0) {
         statsSeconds = await timed(async () => {
           const listed = await conn.flowStats(mine);
@@ -180,8 +281,10 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
       await expectCount(FLOWS, 'ovs-ofctl --bundle add-flows');
       await clear();
       ctx.log(
-        `  run ${r + 1}/${reps}: client ${pipelined.at(-1)!.toFixed(3)} s, client bundle ${bundled.at(-1)!.toFixed(3)} s, ` +
-          `ovs-ofctl --bundle ${ofctlBundle.at(-1)!.toFixed(3)} s, delete ${deletes.at(-1)!.toFixed(3)} s`,
+        `  run ${r + 1}/${reps}: raw ${raw.at(-1)!.toFixed(3)} s, client ${pipelined.at(-1)!.toFixed(3)} s, ` +
+          `client bundle ${bundled.at(-1)!.toFixed(3)} s, ovs-ofctl --bundle ${ofctlBundle.at(-1)!.toFixed(3)} s, ` +
+          `raw delete_strict ${rawStrictDeletes.at(-1)!.toFixed(3)} s, client delete_strict ${strictDeletes.at(-1)!.toFixed(3)} s, ` +
+          `delete by cookie ${deletes.at(-1)!.toFixed(3)} s`,
       );
     }
 
@@ -198,6 +301,10 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
     const ofctlBundleRate = FLOWS / median(ofctlBundle);
     const perProcessRate = PER_PROCESS_FLOWS / perProcess;
     const deleteRate = FLOWS / median(deletes);
+    const rawRate = FLOWS / median(raw);
+    const rawDeleteRate = FLOWS / median(rawStrictDeletes);
+    const strictDeleteRate = FLOWS / median(strictDeletes);
+    const loadAfter = loadavg()[0]!;
     ctx.log(`  ${FLOWS} flows, median of ${reps} runs, OVS userspace (netdev) datapath`);
     ctx.log(
       `  client pipelined + barrier : ${round(clientRate)} flows/s  (target ≥ 100000 and ahead of ovs-ofctl --bundle)`,
@@ -208,6 +315,14 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
     ctx.log(`  client delete by cookie    : ${round(deleteRate)} flows/s`);
     ctx.log(`  client FLOW stats (${FLOWS})  : ${(statsSeconds * 1000).toFixed(0)} ms`);
     ctx.log(`  client / ovs-ofctl --bundle: ${(clientRate / ofctlBundleRate).toFixed(2)}x`);
+    ctx.log(
+      `  raw limit, pre-encoded     : ${round(rawRate)} flows/s adds, ${round(rawDeleteRate)} DELETE_STRICT/s`,
+    );
+    ctx.log(`  client DELETE_STRICT       : ${round(strictDeleteRate)} flows/s`);
+    ctx.log(
+      `  client / raw               : ${(clientRate / rawRate).toFixed(2)} adds, ${(strictDeleteRate / rawDeleteRate).toFixed(2)} deletes (target ≥ 0.9)`,
+    );
+    ctx.log(`  load average (1 min)       : ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`);
     return {
       'openflow.flows': FLOWS,
       'openflow.client_flows_per_s': round(clientRate),
@@ -217,6 +332,12 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
       'openflow.client_delete_flows_per_s': round(deleteRate),
       'openflow.client_flow_stats_ms': round(statsSeconds * 1000),
       'openflow.client_vs_ovsofctl_bundle_ratio': Number((clientRate / ofctlBundleRate).toFixed(2)),
+      'openflow.raw_limit_flows_per_s': round(rawRate),
+      'openflow.raw_limit_delete_flows_per_s': round(rawDeleteRate),
+      'openflow.client_delete_strict_flows_per_s': round(strictDeleteRate),
+      'openflow.client_vs_raw': Number((clientRate / rawRate).toFixed(2)),
+      'openflow.client_vs_raw_delete': Number((strictDeleteRate / rawDeleteRate).toFixed(2)),
+      'openflow.load_avg_1m': Number(((loadBefore + loadAfter) / 2).toFixed(2)),
       'openflow.runs': reps,
     };
   } finally {

@@ -92,6 +92,9 @@ export interface ConnectionCounters {
   readonly unsolicitedErrors: number;
 }
 
+/** Whether anyone listens for an event (an unheard FLOW_REMOVED is not decoded). */
+export type HasListeners = (event: keyof OpenFlowConnectionEvents) => boolean;
+
 /** Where the connection's parts report events; the connection forwards them to its listeners. */
 export type EmitEvent = <K extends keyof OpenFlowConnectionEvents>(
   event: K,

@@ -61,7 +61,11 @@ export class OpenFlowConnection extends EventEmitter<OpenFlowConnectionEvents> {
     super();
     this.cfg = sessionConfig(options);
     this.target = this.cfg.target;
-    this.session = new SwitchSession(this.cfg, (event, ...args) => this.emitSafely(event, ...args));
+    this.session = new SwitchSession(
+      this.cfg,
+      (event, ...args) => this.emitSafely(event, ...args),
+      (event) => this.listenerCount(event) > 0,
+    );
   }
 
   /** Connects and resolves once ready; retries per the reconnect policy until then. */

@@ -18,6 +18,7 @@ import {
   silentLogger,
   type ConnectionStatus,
   type EmitEvent,
+  type HasListeners,
   type OpenFlowConnectionOptions,
   type OpenFlowLogger,
 } from './connection-types.js';
@@ -69,6 +70,33 @@ export function sessionConfig(options: OpenFlowConnectionOptions): SessionConfig
   };
 }
 
+/** One socket's state: its send queue, its framer, what the handshake and errors learnt. */
+interface Wire {
+  readonly link: SendQueue;
+  readonly framer: OfpFramer;
+  /** The version was agreed: from now on every message but HELLO and ERROR must be 1.3. */
+  negotiated: boolean;
+  lastError: Error | undefined;
+}
+
+/** Callers of `connect()` waiting for the connection to be ready. */
+class ReadyWaiters {
+  private waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+
+  add(): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  settle(err?: Error): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (err) w.reject(err);
+      else w.resolve();
+    }
+  }
+}
+
 export class SwitchSession {
   readonly pending: PendingRequests;
   /** Requests made by the connection's users. */
@@ -80,17 +108,14 @@ export class SwitchSession {
   private readonly dispatch: DispatchContext;
   private _status: ConnectionStatus = 'idle';
   private epoch = 0;
-  /** The current socket, written through its send queue. */
-  private link: SendQueue | undefined;
-  private framer = new OfpFramer();
-  private negotiated = false;
-  private lastSocketError: Error | undefined;
-  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private wire: Wire | undefined;
+  private readonly readyWaiters = new ReadyWaiters();
   private _features: FeaturesReply | undefined;
 
   constructor(
     private readonly cfg: SessionConfig,
     private readonly emit: EmitEvent,
+    heard: HasListeners = () => true,
   ) {
     this.pending = new PendingRequests(cfg.clock);
     this.channel = this.channelWith(cfg.requestTimeoutMs);
@@ -114,7 +139,8 @@ export class SwitchSession {
       hello: this.hello,
       counters: this.counters,
       emit,
-      negotiated: () => this.negotiated,
+      heard,
+      negotiated: () => this.wire?.negotiated ?? false,
       send: (b) => this.send(b),
       drop: (err) => this.lost(this.epoch, err),
     };
@@ -132,7 +158,7 @@ export class SwitchSession {
     if (this._status === 'closed')
       return Promise.reject(new OpenFlowDisconnectedError('connection is closed'));
     if (this._status === 'ready') return Promise.resolve();
-    const ready = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    const ready = this.readyWaiters.add();
     if (this._status === 'idle') this.open();
     return ready;
   }
@@ -142,11 +168,11 @@ export class SwitchSession {
     this.retry?.cancel();
     this.setStatus('closed');
     this.lost(this.epoch, new Error('closed by client'));
-    this.settleReadyWaiters(new OpenFlowDisconnectedError('connection closed before it was ready'));
+    this.readyWaiters.settle(new OpenFlowDisconnectedError('connection closed before it was ready'));
   }
 
   private send(buf: Buffer): void {
-    this.link?.send(buf);
+    this.wire?.link.send(buf);
   }
 
   private channelWith(timeoutMs: number): RequestChannel {
@@ -155,7 +181,7 @@ export class SwitchSession {
       timeoutMs,
       send: (b) => this.send(b),
       room: () =>
-        this.link ? this.link.room() : Promise.reject(new OpenFlowDisconnectedError('not connected')),
+        this.wire ? this.wire.link.room() : Promise.reject(new OpenFlowDisconnectedError('not connected')),
     };
   }
 
@@ -169,9 +195,6 @@ export class SwitchSession {
 
   private open(): void {
     const epoch = ++this.epoch;
-    this.framer = new OfpFramer();
-    this.negotiated = false;
-    this.lastSocketError = undefined;
     this.setStatus('connecting');
     let socket: TransportSocket;
     try {
@@ -180,9 +203,15 @@ export class SwitchSession {
       this.lost(epoch, err);
       return;
     }
-    this.link = new SendQueue(socket, this.cfg.maxQueuedBytes, (bytes) =>
-      this.lost(epoch, new Error(`${bytes} bytes wait for the socket to drain: the switch is not reading`)),
-    );
+    const wire: Wire = {
+      link: new SendQueue(socket, this.cfg.maxQueuedBytes, (bytes) =>
+        this.lost(epoch, new Error(`${bytes} bytes wait for the socket to drain: the switch is not reading`)),
+      ),
+      framer: new OfpFramer(),
+      negotiated: false,
+      lastError: undefined,
+    };
+    this.wire = wire;
     socket.on('connect', () => {
       if (epoch !== this.epoch) return;
       this.setStatus('handshaking');
@@ -190,10 +219,10 @@ export class SwitchSession {
     });
     socket.on('data', (chunk: Buffer) => this.onData(epoch, chunk));
     socket.on('error', (err: Error) => {
-      if (epoch === this.epoch) this.lastSocketError = err;
+      wire.lastError = err;
     });
     socket.on('close', () =>
-      this.lost(epoch, this.lastSocketError ?? new Error('connection closed by the switch')),
+      this.lost(epoch, wire.lastError ?? new Error('connection closed by the switch')),
     );
   }
 
@@ -207,7 +236,9 @@ export class SwitchSession {
           target: cfg.target,
           missSendLen: cfg.missSendLen,
           current: () => epoch === this.epoch,
-          negotiated: () => (this.negotiated = true),
+          negotiated: () => {
+            if (this.wire) this.wire.negotiated = true;
+          },
         },
         peerHello,
       );
@@ -232,38 +263,29 @@ export class SwitchSession {
       this.cfg.log.info(`openflow ${this.cfg.target}: reconnected after ${Math.round(downtimeMs)} ms`);
       this.emit('reconnected', { epoch: this.epoch, downtimeMs, attempts });
     }
-    this.settleReadyWaiters();
-  }
-
-  private settleReadyWaiters(err?: Error): void {
-    const waiters = this.readyWaiters;
-    this.readyWaiters = [];
-    for (const w of waiters) {
-      if (err) w.reject(err);
-      else w.resolve();
-    }
+    this.readyWaiters.settle();
   }
 
   /** The socket of `epoch` is gone (or must go): fail what waited on it, then maybe retry. */
   private lost(epoch: number, reason: unknown): void {
     if (epoch !== this.epoch) return;
     this.epoch++;
-    const link = this.link;
-    this.link = undefined;
-    link?.socket.destroy();
+    const wire = this.wire;
+    this.wire = undefined;
+    wire?.link.socket.destroy();
     this.keepalive.stop();
     const why = reason instanceof Error ? reason.message : String(reason);
     const err = new OpenFlowDisconnectedError(`OpenFlow connection to ${this.cfg.target} lost: ${why}`, {
       cause: reason,
     });
-    link?.fail(err);
+    wire?.link.fail(err);
     this.hello.fail(err);
     this.pending.rejectAll(err);
     if (this._status === 'closed') return;
     if (this._status === 'ready') this.retry?.lostReady();
     if (this.retry === undefined) {
       this.setStatus('closed');
-      this.settleReadyWaiters(err);
+      this.readyWaiters.settle(err);
       return;
     }
     const { delay, attempt } = this.retry.schedule(() => {
@@ -276,7 +298,7 @@ export class SwitchSession {
   private onData(epoch: number, chunk: Buffer): void {
     if (epoch !== this.epoch) return;
     try {
-      this.framer.push(chunk, (message) => {
+      this.wire?.framer.push(chunk, (message) => {
         if (epoch !== this.epoch) return;
         this.keepalive.heard();
         dispatchMessage(this.dispatch, message);

@@ -195,7 +195,8 @@ function hex32(msg: AmiMessage, name: string): number | null {
 function count(msg: AmiMessage, name: string, max: number): number | null {
   const v = optionalField(msg, name);
   if (v === undefined || v === '') return null;
-  if (!/^\d{1,10}$/.test(v) || Number(v) > max) throw new Malformed(`${name} '${v}' is not a count up to ${max}`);
+  if (!/^\d{1,10}$/.test(v) || Number(v) > max)
+    throw new Malformed(`${name} '${v}' is not a count up to ${max}`);
   return Number(v);
 }
 

@@ -45,7 +45,9 @@ function asLibraryDelivers(raw: string): AmiMessage {
 /** The raw item with one field's value replaced (or the field added before the blank line). */
 function withField(raw: string, name: string, value: string): string {
   const re = new RegExp(`^${name}: .*$`, 'm');
-  return re.test(raw) ? raw.replace(re, `${name}: ${value}`) : raw.replace(/\r\n\r\n$/, `\r\n${name}: ${value}\r\n\r\n`);
+  return re.test(raw)
+    ? raw.replace(re, `${name}: ${value}`)
+    : raw.replace(/\r\n\r\n$/, `\r\n${name}: ${value}\r\n\r\n`);
 }
 
 describe('parseModuleListing on recorded listings', () => {
@@ -73,6 +75,31 @@ describe('parseModuleListing on recorded listings', () => {
     expect(r.malformed).toBe(0);
     expect(r.pairs).toHaveLength(1);
     expect(r.pairs[0]!.legs[0].payloadTypes).toEqual({ ulaw: 0, 'telephone-event': 96 });
+  });
+});
+
+describe('a listing recorded from the current module on Asterisk 22.10.1', () => {
+  const raw = readFileSync(
+    fileURLToPath(new URL('../../fixtures/asterisk-22/module/rtp-offload-list-22.10.1.txt', import.meta.url)),
+    'utf8',
+  );
+
+  it('parses whole, with the truncation flags and a non-8000 telephone-event', () => {
+    const r = parseModuleListing(raw, 0);
+    expect(r.malformed).toBe(0);
+    expect(r.pairs).toHaveLength(3);
+    expect(/ListItems: (\d+)/.exec(raw)?.[1]).toBe('3');
+    expect(raw.match(/PayloadTypesTruncated: no\r\n/g)).toHaveLength(12);
+    const erin = r.pairs.flatMap((p) => p.legs).find((l) => l.channelName.startsWith('PJSIP/erin-'))!;
+    // erin offered speex/32000 on 35–127: Asterisk keeps one tx number per joint format.
+    expect(erin.payloadTypes).toEqual({ ulaw: 0, speex32: 35 });
+    expect(erin.rxPayloadTypes).toEqual({
+      ulaw: 0,
+      speex32: 35,
+      'telephone-event': 101,
+      'telephone-event/32000': 102,
+    });
+    for (const p of r.pairs) expect(p.legs.map((l) => l.learned)).toEqual(['confirmed', 'confirmed']);
   });
 });
 
@@ -115,7 +142,8 @@ describe('truncated payload-type lists', () => {
 });
 
 describe('range checks', () => {
-  const malformedWith = (name: string, value: string) => parseModuleListing(withField(daveItem, name, value), 0);
+  const malformedWith = (name: string, value: string) =>
+    parseModuleListing(withField(daveItem, name, value), 0);
 
   it.each([
     ['Leg1RxPackets', '4294967296'],
@@ -176,8 +204,30 @@ function rng(seed: number): () => number {
   };
 }
 
-const HOSTILE = ['', ' ', '(null)', '-1', '4294967296', '1e9', 'NaN', '0x10', '[::1]:5', '::ffff:1.2.3.4:9',
-  '__proto__', 'yes', 'no', 'YES', '=', ',,,', 'ulaw=', '=0', 'a=1,a=2', '\u0000', '\uffff', 'x'.repeat(3000)];
+const HOSTILE = [
+  '',
+  ' ',
+  '(null)',
+  '-1',
+  '4294967296',
+  '1e9',
+  'NaN',
+  '0x10',
+  '[::1]:5',
+  '::ffff:1.2.3.4:9',
+  '__proto__',
+  'yes',
+  'no',
+  'YES',
+  '=',
+  ',,,',
+  'ulaw=',
+  '=0',
+  'a=1,a=2',
+  '\u0000',
+  '\uffff',
+  'x'.repeat(3000),
+];
 
 function mutate(raw: string, next: () => number): string {
   const lines = raw.split('\r\n');
@@ -203,7 +253,8 @@ function mutate(raw: string, next: () => number): string {
       case 4: // a random character replaced
         if (line.length > 0) {
           const at = Math.floor(next() * line.length);
-          lines[i] = line.slice(0, at) + String.fromCharCode(Math.floor(next() * 0x3000)) + line.slice(at + 1);
+          lines[i] =
+            line.slice(0, at) + String.fromCharCode(Math.floor(next() * 0x3000)) + line.slice(at + 1);
         }
         break;
       case 5: // two lines swapped

@@ -591,7 +591,7 @@ describe('planModuleList: the actions a filtered read sends', () => {
     expect(planModuleList({ bridgeIds: [' '] }).actions).toEqual([]);
   });
 
-  it('chunks at 64 ids per request (the module\'s bound)', () => {
+  it("chunks at 64 ids per request (the module's bound)", () => {
     expect(MODULE_MAX_FILTER_IDS).toBe(64);
     const plan = planModuleList({ uniqueids: Array.from({ length: 150 }, (_, i) => short(i)) });
     expect(plan.actions.map((a) => a.Uniqueid!.split(',').length)).toEqual([64, 64, 22]);

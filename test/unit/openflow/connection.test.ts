@@ -206,6 +206,24 @@ describe('switch messages', () => {
     expect(conn.stats.packetInDrained).toBe(1);
   });
 
+  it('does not decode a FLOW_REMOVED nobody listens for (a mass delete brings one per flow)', async () => {
+    const warnings: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (m: string) => warnings.push(m) };
+    const { sw, conn } = await ready({ logger });
+    // A FLOW_REMOVED too short to decode: heard, it is logged as bad; unheard, it is skipped.
+    const bad = Buffer.from('040b001000000000' + '0000000000000001', 'hex');
+    sw.socket.deliver(bad);
+    await flush();
+    expect(warnings.filter((w) => w.includes('bad message'))).toEqual([]);
+    const removed: unknown[] = [];
+    conn.on('flowRemoved', (m) => removed.push(m));
+    sw.socket.deliver(bad);
+    await flush();
+    expect(warnings.filter((w) => w.includes('bad message'))).toHaveLength(1);
+    expect(removed).toEqual([]);
+    await conn.barrier();
+  });
+
   it('keeps reading when a listener throws', async () => {
     const { sw, conn } = await ready();
     conn.on('flowRemoved', () => {
