@@ -206,6 +206,10 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
     const snapshot = process.env.RTPO_BENCH_HEAP_SNAPSHOT;
     if (snapshot) ctx.log(`  heap snapshot: ${writeHeapSnapshot(snapshot)}`);
     ctx.log(
+      `  beside the heap: heap total ${mb(mem.heapTotal)} MB, external ${mb(mem.external)} MB ` +
+        `(array buffers ${mb(mem.arrayBuffers)} MB)`,
+    );
+    ctx.log(
       `  agent RSS ${mb(mem.rss)} MB, heap used ${mb(mem.heapUsed)} MB (${round(mem.heapUsed / calls / 1024, 1)} kB per call) (target RSS ≤ ${TARGETS.rss_mb} MB)`,
     );
 
@@ -264,7 +268,8 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
     for (;;) {
       const back = await switchFlowCount(bed, cfg).catch(() => -1);
       if (back === expected && second.engine.offloadedCount() === calls) break;
-      if (performance.now() - t3 > 600_000) throw new Error(`only ${back} of ${expected} flows back after 600 s`);
+      if (performance.now() - t3 > 600_000)
+        throw new Error(`only ${back} of ${expected} flows back after 600 s`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const switchRestartS = (performance.now() - t3) / 1000;
@@ -279,6 +284,8 @@ async function run(ctx: BenchContext): Promise<Record<string, number | string | 
       'scale.cold_start_s': round(coldS, 2),
       'scale.rss_mb': mb(mem.rss),
       'scale.heap_used_mb': mb(mem.heapUsed),
+      'scale.heap_total_mb': mb(mem.heapTotal),
+      'scale.external_mb': mb(mem.external),
       'scale.heap_per_call_kb': round(mem.heapUsed / calls / 1024, 1),
       'scale.list_s': round(listS),
       'scale.list_rows': rows,
