@@ -41,6 +41,7 @@ import { percentile } from './percentile.js';
 import { FILES_ENV, isSecondEnterNotice, wallClockMs } from './pbx-notice.js';
 import { cpuSeconds, rssMb } from './process-stats.js';
 import { massHangup } from './hangups.js';
+import { pacerOf } from './pacer.js';
 
 const RATE_CPS = 200;
 const FULL_CALLS = 5000;
@@ -396,7 +397,7 @@ async function run(ctx: BenchContext): Promise<Figures> {
       if (onSwitch !== expectedFlows || agentFlows !== expectedFlows) {
         throw new Error(`switch holds ${onSwitch} flows, agent ${agentFlows}, expected ${expectedFlows}`);
       }
-      const pacingBefore = a.flowWrites.stats();
+      const pacingBefore = pacerOf(a).stats();
       // The same-run baseline: one call hung up alone, a few times, with the rest still up.
       const alone: number[] = [];
       for (const c of main.calls.slice(MASS_HANGUP, MASS_HANGUP + HANGUPS_ALONE)) {
@@ -404,7 +405,7 @@ async function run(ctx: BenchContext): Promise<Figures> {
         await sleep(50);
       }
       const hangups = await massHangup(a, sim, main.calls.slice(0, MASS_HANGUP), 30_000);
-      const pacingAfter = a.flowWrites.stats();
+      const pacingAfter = pacerOf(a).stats();
       gc?.();
       return {
         hangups: hangups.latencies,

@@ -26,6 +26,7 @@ import { Testbed, run as runCommand } from '../src/lab/testbed/index.js';
 import { createLogger } from '../src/log.js';
 import type { FlowSpec } from '../src/plan/flow-spec.js';
 import { amiStats, collector, switchFlowCount, until } from './engine.js';
+import { pacerOf } from './pacer.js';
 import { FAKE_RTP_ENV } from './engine-pbx-env.js';
 import { percentile } from './percentile.js';
 import type { BenchContext, BenchSection } from './section.js';
@@ -90,10 +91,10 @@ async function installLatency(agent: Agent, template: readonly FlowSpec[]): Prom
   for (let j = 0; j < INSTALLS; j++) {
     const flows = extraFlows(template, j);
     const t0 = performance.now();
-    const failures = await agent.flowWrites.apply(flows, []);
+    const failures = await pacerOf(agent).apply(flows, []);
     out.push(performance.now() - t0);
     if (failures.length > 0) throw new Error(`install refused: ${failures[0]!.error}`);
-    await agent.flowWrites.apply([], flows);
+    await pacerOf(agent).apply([], flows);
   }
   return out;
 }

@@ -67,8 +67,6 @@ export function engineConfig(cfg: Config): EngineConfig {
  */
 export class Agent implements AgentControl {
   readonly engine: OffloadEngine;
-  /** The switch write path: batches and paces flow mods (its stats give the pacing's cost). */
-  readonly flowWrites: PacedFlowPort;
   private readonly startedAt = new Date().toISOString();
   private control: ControlServer | null = null;
   /** Prometheus metrics, fed by engine and PBX events; served over HTTP when configured. */
@@ -90,8 +88,8 @@ export class Agent implements AgentControl {
     private readonly log: Logger,
     clock: Clock,
   ) {
+    // The engine's reconciler holds it (`reconciler.port`): the pacing's stats are read there.
     const port = new PacedFlowPort(new OpenFlowPort(conn), cfg.switch.pacing);
-    this.flowWrites = port;
     this.engine = new OffloadEngine(
       source,
       port,

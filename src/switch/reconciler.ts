@@ -43,7 +43,8 @@ export class Reconciler {
   private writes = 0;
 
   constructor(
-    private readonly port: FlowPort,
+    /** Public for the lab and the bench, which read the write path's pacing statistics. */
+    readonly port: FlowPort,
     private readonly cookieTag: bigint,
     private readonly cookieMask: bigint,
   ) {}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_PACING, type PacingOptions } from '../../src/switch/paced-port.js';
+import { DEFAULT_PACING, PacedFlowPort, type PacingOptions } from '../../src/switch/paced-port.js';
 import { OffloadLab, type LabCall } from '../../src/lab/offload-lab.js';
 import { TAG_MASK, tagCookie } from '../../src/plan/cookie.js';
 
@@ -25,11 +25,17 @@ let calls: LabCall[];
 const lost = (): number => calls.reduce((n, c) => n + c.a.stats().lost + c.b.stats().lost, 0);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+function pacer(): PacedFlowPort {
+  const port = lab.agent!.engine.reconciler.port;
+  if (!(port instanceof PacedFlowPort)) throw new Error('the agent does not write through a PacedFlowPort');
+  return port;
+}
+
 /** Loss (at the far phones) and seconds until every call reached the state, for one switch. */
 async function switchover(killSwitch: boolean): Promise<{ lost: number; seconds: number; pausedMs: number }> {
   const agent = lab.agent!;
   const before = lost();
-  const pausedBefore = agent.flowWrites.stats().pausedMs;
+  const pausedBefore = pacer().stats().pausedMs;
   const t0 = performance.now();
   await agent.setKillSwitch(killSwitch);
   const want = killSwitch ? 0 : CALLS;
@@ -37,7 +43,7 @@ async function switchover(killSwitch: boolean): Promise<{ lost: number; seconds:
   const seconds = (performance.now() - t0) / 1000;
   // A gap is counted when the next packet arrives.
   await sleep(SETTLE_MS);
-  return { lost: lost() - before, seconds, pausedMs: agent.flowWrites.stats().pausedMs - pausedBefore };
+  return { lost: lost() - before, seconds, pausedMs: pacer().stats().pausedMs - pausedBefore };
 }
 
 beforeAll(async () => {
@@ -57,13 +63,13 @@ describe(`${CALLS} calls switched at once on the netdev switch`, () => {
     await sleep(2 * SETTLE_MS + 500);
     const idle = lost() - idleBefore;
 
-    lab.agent!.flowWrites.setPacing(DEFAULT_PACING);
+    pacer().setPacing(DEFAULT_PACING);
     const pacedOff = await switchover(false);
     const pacedOn = await switchover(true);
-    lab.agent!.flowWrites.setPacing(UNPACED);
+    pacer().setPacing(UNPACED);
     const rawOff = await switchover(false);
     const rawOn = await switchover(true);
-    lab.agent!.flowWrites.setPacing(DEFAULT_PACING);
+    pacer().setPacing(DEFAULT_PACING);
 
     const line = (name: string, r: { lost: number; seconds: number; pausedMs: number }): string =>
       `${name} ${r.lost} lost in ${r.seconds.toFixed(3)} s (paused ${(r.pausedMs / 1000).toFixed(3)} s)`;
