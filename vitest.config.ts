@@ -13,6 +13,9 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Unit tests assert behaviour, never speed: the default 5 s would fail them on a
+          // machine whose two cores are busy with other work.
+          testTimeout: 30_000,
         },
       },
       {

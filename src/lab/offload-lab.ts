@@ -36,9 +36,15 @@ export interface OffloadLabOptions {
   readonly logger?: Logger;
   /** Put a TCP proxy between the agent and AMI, so tests can cut the connection. */
   readonly amiProxy?: boolean;
+  /**
+   * How the agent talks to the PBX: AMI, or ARI served by the simulated PBX from the same
+   * live model (`asterisk.source: "ari"`). @default 'ami'
+   */
+  readonly asteriskSource?: 'ami' | 'ari';
 }
 
 const SECRET_ENV = 'RTPO_LAB_AMI_SECRET';
+const ARI_PASSWORD_ENV = 'RTPO_LAB_ARI_PASSWORD';
 
 /**
  * Everything the integration tests, the demo and the benchmarks need in one place: the
@@ -73,10 +79,12 @@ export class OffloadLab {
     const controlDir = mkdtempSync(join(tmpdir(), 'rtpo-lab-ctl-'));
     try {
       const secret = `lab-${Math.random().toString(36).slice(2)}`;
+      const viaAri = o.asteriskSource === 'ari';
       pbx = await SimulatedPbx.start({
         version: 22,
         driver: 'pjsip',
         ...o.pbx,
+        ...(viaAri ? { ari: { host: '127.0.0.1', port: 0, username: 'offload', password: secret } } : {}),
         ami: {
           host: '127.0.0.1',
           port: 0,
@@ -90,8 +98,20 @@ export class OffloadLab {
       const direct = pbx.amiAddress();
       proxy = o.amiProxy ? await TcpProxy.start(direct) : null;
       const ami = proxy ? { host: '127.0.0.1', port: proxy.port } : direct;
+      const ari = pbx.ariAddress();
+      const asterisk =
+        viaAri && ari
+          ? {
+              source: 'ari',
+              ari: {
+                url: `http://${ari.host}:${ari.port}`,
+                username: 'offload',
+                passwordEnv: ARI_PASSWORD_ENV,
+              },
+            }
+          : { ami: { host: ami.host, port: ami.port, username: 'offload', secretEnv: SECRET_ENV } };
       const base = {
-        asterisk: { ami: { host: ami.host, port: ami.port, username: 'offload', secretEnv: SECRET_ENV } },
+        asterisk,
         switch: {
           target: bed.mgmtTarget,
           uplinkPort: bed.uplink.name,
@@ -109,7 +129,7 @@ export class OffloadLab {
         const b = (base as Record<string, unknown>)[k];
         merged[k] = typeof v === 'object' && typeof b === 'object' ? { ...(b as object), ...v } : v;
       }
-      const env = { [SECRET_ENV]: secret };
+      const env: Record<string, string> = { [viaAri ? ARI_PASSWORD_ENV : SECRET_ENV]: secret };
       const config = parseConfig(merged, env);
       const lab = new OffloadLab(bed, pbx, config, controlDir, o.logger ?? silentLogger, merged, env, proxy);
       if (o.startAgent ?? true) await lab.startAgent();

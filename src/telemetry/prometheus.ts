@@ -2,7 +2,9 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { BridgeStatus, LegStatus } from '../engine/engine.js';
 import type { PbxEvent, PbxSourceStats } from '../model/pbx.js';
 import { BridgeTimings } from './bridge-timings.js';
+import { ForwardedCounters } from './forwarded-counters.js';
 import { MonotonicTotals } from './monotonic-totals.js';
+import { RelayedPackets } from './relayed-packets.js';
 
 /** What the agent's parts show, read at each scrape. */
 export interface MetricsView {
@@ -25,8 +27,6 @@ export interface InputMetrics {
 
 const OFFLOAD_BUCKETS = [0.25, 0.5, 1, 2, 2.5, 3, 4, 5, 7.5, 10, 15, 30, 60, 120];
 const REVERT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
-/** A jump larger than this in an RTCP sequence is a restarted stream, not packets relayed. */
-const MAX_SEQUENCE_STEP = 1 << 20;
 
 /**
  * The Prometheus side of the agent: one registry of its own (several agents can share a
@@ -37,15 +37,10 @@ const MAX_SEQUENCE_STEP = 1 << 20;
 export class AgentMetrics implements InputMetrics {
   readonly registry = new Registry();
   readonly #timings = new BridgeTimings();
-  readonly #forwarded = new MonotonicTotals();
-  /** Highest RTP sequence Asterisk reported receiving, by channel and SSRC. */
-  readonly #relayed = new Map<string, Map<number, number>>();
+  readonly #forwarded: ForwardedCounters;
+  readonly #relayed: RelayedPackets;
   readonly #sourceStats = new MonotonicTotals();
   readonly #engineCounters = new MonotonicTotals();
-  readonly #packets: Counter;
-  readonly #bytes: Counter;
-  readonly #egress: Counter;
-  readonly #relayedPackets: Counter;
   readonly #offloads: Counter;
   readonly #reverts: Counter<'reason'>;
   readonly #malformed: Counter<'source' | 'kind'>;
@@ -60,26 +55,8 @@ export class AgentMetrics implements InputMetrics {
     options: { processMetrics?: boolean } = {},
   ) {
     const registers = [this.registry];
-    this.#packets = new Counter({
-      name: 'rtpo_switch_forwarded_packets_total',
-      help: 'RTP packets the switch forwarded for offloaded calls, ended calls included.',
-      registers,
-    });
-    this.#bytes = new Counter({
-      name: 'rtpo_switch_forwarded_bytes_total',
-      help: 'Bytes of RTP the switch forwarded for offloaded calls, ended calls included.',
-      registers,
-    });
-    this.#egress = new Counter({
-      name: 'rtpo_asterisk_egress_while_offloaded_packets_total',
-      help: 'Packets Asterisk itself sent on legs while they were offloaded (should stay flat).',
-      registers,
-    });
-    this.#relayedPackets = new Counter({
-      name: 'rtpo_asterisk_relayed_packets_total',
-      help: 'RTP packets Asterisk received and relayed, from its own RTCP receiver reports (RTCPSent).',
-      registers,
-    });
+    this.#forwarded = new ForwardedCounters(registers);
+    this.#relayed = new RelayedPackets(registers);
     this.#offloads = new Counter({ name: 'rtpo_offloads_total', help: 'Bridges offloaded.', registers });
     this.#reverts = new Counter({
       name: 'rtpo_reverts_total',
@@ -123,51 +100,17 @@ export class AgentMetrics implements InputMetrics {
     this.#reverts.inc({ reason });
     const s = this.#timings.reverted(bridgeId, this.now());
     if (s !== null) this.#revertSeconds.observe({ reason }, s);
-    for (const leg of counters) {
-      this.addLeg(bridgeId, leg);
-      for (const what of ['p', 'b', 'e']) this.#forwarded.forget(`${what}/${bridgeId}/${leg.channelId}`);
-    }
+    this.#forwarded.ended(bridgeId, counters);
   }
 
   /** Every PBX event, as the source delivers it to the engine. */
   pbxEvent(e: PbxEvent): void {
     this.#timings.event(e, this.now());
-    if (e.kind === 'rtcp-sent') {
-      let streams = this.#relayed.get(e.channelId);
-      if (!streams) this.#relayed.set(e.channelId, (streams = new Map()));
-      for (const r of e.reports) {
-        // The first report of a stream only sets where counting starts; a sequence that went
-        // back, or leapt, is a restarted stream.
-        const before = streams.get(r.sourceSsrc);
-        streams.set(r.sourceSsrc, r.highestSequence);
-        const step = before === undefined ? 0 : r.highestSequence - before;
-        if (step > 0 && step < MAX_SEQUENCE_STEP) this.#relayedPackets.inc(step);
-      }
-    } else if (e.kind === 'hangup') {
-      this.#relayed.delete(e.channelId);
-    }
+    this.#relayed.pbxEvent(e);
   }
 
   malformed(source: string, kind: string): void {
     this.#malformed.inc({ source, kind });
-  }
-
-  private readForwarded(): void {
-    const seen = new Set<string>();
-    for (const b of this.view.bridges()) {
-      for (const leg of b.legs) {
-        for (const what of ['p', 'b', 'e']) seen.add(`${what}/${b.bridgeId}/${leg.channelId}`);
-        this.addLeg(b.bridgeId, leg);
-      }
-    }
-    this.#forwarded.retain(seen);
-  }
-
-  private addLeg(bridgeId: string, leg: LegStatus): void {
-    const key = `${bridgeId}/${leg.channelId}`;
-    this.#packets.inc(this.#forwarded.increase(`p/${key}`, leg.packets));
-    this.#bytes.inc(this.#forwarded.increase(`b/${key}`, leg.bytes));
-    this.#egress.inc(this.#forwarded.increase(`e/${key}`, leg.asteriskEgressPackets));
   }
 
   private pbxCounters(registers: Registry[]): void {
@@ -191,7 +134,7 @@ export class AgentMetrics implements InputMetrics {
 
   /** Brings every counter fed from readings up to date; gauges read their own at collect. */
   private sample(): void {
-    this.readForwarded();
+    this.#forwarded.read(this.view.bridges());
     const { source, stats } = this.view.pbx();
     for (const pick of ['requests', 'events', 'reconnects'] as const)
       this.#pbx[pick].inc({ source }, this.#sourceStats.increase(`${pick}/${source}`, stats[pick]));

@@ -124,4 +124,20 @@ describe('the simulated PBX as its own process in the pbx namespace', () => {
     await pbx.restart();
     expect(await pbx.calls()).toEqual([]);
   });
+
+  it('loads and unloads res_rtp_offload and arms a dropped hangup over IPC', async () => {
+    expect(await pbx.moduleLoad()).toBe(true);
+    expect(await pbx.moduleLoad()).toBe(false);
+    expect(await pbx.moduleUnload()).toBe(true);
+    expect(await pbx.moduleUnload()).toBe(false);
+    await pbx.moduleReload();
+    const a = bed.far.ipv4[0]!;
+    const call = await pbx.placeCall({
+      caller: { endpoint: 'alice', remote: { address: a, port: 45000 } },
+      callee: { endpoint: 'bob', remote: { address: a, port: 45002 } },
+    });
+    await pbx.dropNextHangup(call.id, 'caller');
+    await pbx.hangup(call.id);
+    expect(await pbx.calls()).toEqual([]);
+  });
 });

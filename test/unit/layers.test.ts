@@ -25,7 +25,8 @@ afterEach(() => {
 
 const lines = (n: number, body = 'x;'): string => Array.from({ length: n }, () => body).join('\n');
 
-describe('the layer rules of DESIGN.md, read from the import graph of src/', () => {
+// Parsing every file of src/ takes seconds on a loaded machine: no test here is about speed.
+describe('the layer rules of DESIGN.md, read from the import graph of src/', { timeout: 120_000 }, () => {
   it('hold in the real tree', () => {
     expect(layerViolations(importGraph(SRC))).toEqual([]);
   });
@@ -82,7 +83,7 @@ describe('the layer rules of DESIGN.md, read from the import graph of src/', () 
   });
 });
 
-describe("issue 10's size limits", () => {
+describe("issue 10's size limits", { timeout: 120_000 }, () => {
   it('name each file, class and function over its limit in a temporary tree', () => {
     const members = Array.from({ length: 26 }, (_v, i) => `  m${i}(): void {}`).join('\n');
     const root = tree({

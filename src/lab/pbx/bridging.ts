@@ -1,4 +1,4 @@
-import type { SimChannel } from './model/channel.js';
+import type { SimChannel } from './model/objects.js';
 
 export type Glue = 'forbid' | 'local' | 'remote';
 

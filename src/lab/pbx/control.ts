@@ -35,7 +35,15 @@ export type ControlRequest =
       readonly consult: { readonly callId: string; readonly transferer: LegName };
       readonly mode?: 'swap' | 'merge';
     }
-  | { readonly op: 'calls' | 'relayStats' | 'restart' | 'stop' | 'amiAddress' };
+  | {
+      readonly op: 'dropNextHangup';
+      readonly callId: string;
+      readonly leg: LegName;
+      readonly scope?: 'channel' | 'call';
+    }
+  | { readonly op: 'moduleLoad' | 'moduleUnload'; readonly module?: string }
+  | { readonly op: 'moduleReload'; readonly module?: string }
+  | { readonly op: 'calls' | 'relayStats' | 'restart' | 'stop' | 'amiAddress' | 'ariAddress' };
 
 /** A call as it crosses the process boundary. */
 export interface CallView {
@@ -47,7 +55,8 @@ export interface CallView {
   readonly relayed: { readonly packets: number; readonly cpuMs: number };
 }
 
-export type ControlResult = CallView | CallView[] | RelayStats | { host: string; port: number } | null;
+export type ControlResult =
+  CallView | CallView[] | RelayStats | { host: string; port: number } | boolean | null;
 
 export interface ControlEnvelope {
   readonly id: number;
@@ -117,8 +126,20 @@ export async function handleControl(pbx: SimulatedPbx, req: ControlRequest): Pro
     case 'restart':
       await pbx.restart();
       return null;
+    case 'dropNextHangup':
+      pbx.faults.dropNextHangup(find(req.callId)[req.leg].uniqueid, req.scope);
+      return null;
+    case 'moduleLoad':
+      return pbx.modules.load(req.module);
+    case 'moduleUnload':
+      return pbx.modules.unload(req.module);
+    case 'moduleReload':
+      pbx.modules.reload(req.module);
+      return null;
     case 'amiAddress':
       return pbx.amiAddress();
+    case 'ariAddress':
+      return pbx.ariAddress();
     case 'stop':
       await pbx.stop();
       return null;

@@ -1,4 +1,4 @@
-import { stateDescription, type SimChannel } from './model/channel.js';
+import { stateDescription, type SimChannel } from './model/objects.js';
 import type { ChannelDriverName } from './options.js';
 import { formatSockaddr } from './rtp/address.js';
 

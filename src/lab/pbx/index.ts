@@ -19,6 +19,9 @@
  * pbx.attendedTransfer({ call: a, transferer: 'caller' }, { call: b, transferer: 'caller' });
  * call.hangup();
  * pbx.relayStats();                                // packets relayed, time in the relay path
+ * pbx.faults.dropNextHangup(call.caller.uniqueid);  // the next hangup is never heard on AMI/ARI
+ * pbx.modules.unload(); pbx.modules.load();         // res_rtp_offload.so (option rtpOffloadModule)
+ * pbx.ariAddress();                                 // ARI from the same model (option `ari`)
  * await pbx.restart();                             // sessions dropped, new CoreStatus start-up time
  * await pbx.stop();
  * ```
@@ -52,7 +55,24 @@
  *
  * Actions: Login, Logoff, Challenge, Events, Ping, CoreStatus, ListCommands, UserEvent,
  * Getvar, Setvar, Hangup, CoreShowChannels, BridgeList, BridgeInfo, MixMonitor,
- * StopMixMonitor, BlindTransfer, Atxfer, and PJSIPShowEndpoint (pjsip only).
+ * StopMixMonitor, BlindTransfer, Atxfer, PJSIPShowEndpoint (pjsip only), and RtpOffloadList
+ * while res_rtp_offload.so is loaded (an unknown command otherwise; Load/Unload/Reload
+ * events as main/loader.c publishes them).
+ *
+ * Strict RTP as in res_rtp_asterisk.c (22): while learning, the accepted source and the SDP
+ * target are taken at once, another source after 4 sequential packets; 5 s after a source
+ * was accepted (`strictRtpLearnMs`) the port closes to every other source until a remote
+ * address change (re-INVITE, unhold) re-opens learning; `strictRtp: false` follows any
+ * source at once. A re-INVITE to a port the phone does not send from re-learns the old one.
+ *
+ * ARI (option `ari`, ari/): Basic or api_key auth, Swagger documents for ari-client, REST
+ * reads of the live bridges, channels, variables and endpoint options, and /ari/events
+ * frames made from the model's events (ChannelEnteredBridge, ChannelHold, ChannelVarset,
+ * BridgeBlindTransfer, ChannelDestroyed, …).
+ *
+ * Layout: pbx.ts wires the parts in core/ (state, bridges, channels, dialing, transfers,
+ * atxfer, call-control, ami-core, media-clock, faults, modules); ami/ is the manager
+ * interface, ari/ the REST/WebSocket interface, rtp/ the media (legs, strict RTP, RTCP).
  *
  * Channel variables Getvar can read: `CHANNEL(rtp,src|dest|direct|secure|hold[,audio])`
  * (pjsip), `CHANNEL(rtpsource|rtpdest|secure_media)` (sip), `CHANNEL(audionativeformat|
@@ -85,6 +105,7 @@ export type {
 } from './options.js';
 export type { ManagerEvent } from './ami/events.js';
 export type { FaultInjector, HangupDropScope } from './core/faults.js';
+export type { ModuleLoader } from './core/modules.js';
 export type { HostPort } from './rtp/address.js';
 export { EventClass, authorityToString } from './ami/privileges.js';
 export { AmiProbe, ProbeError, type ProbeMessage } from './ami/probe.js';

@@ -120,6 +120,16 @@ export interface SimulatedPbxOptions {
   readonly strictRtp?: boolean;
   /** Strict RTP learning window (res_rtp_asterisk STRICT_RTP_LEARN_TIMEOUT). @default 5000 */
   readonly strictRtpLearnMs?: number;
+  /**
+   * Serve ARI (REST and the event WebSocket) from the live model, beside AMI.
+   * @default none
+   */
+  readonly ari?: {
+    readonly host?: string;
+    readonly port?: number;
+    readonly username: string;
+    readonly password: string;
+  };
   /** res_rtp_offload.so loaded at start (RtpOffloadList); `pbx.modules` loads it later. @default false */
   readonly rtpOffloadModule?: boolean;
   readonly endpoints: Readonly<Record<string, EndpointConfig>>;
@@ -213,6 +223,12 @@ export interface ResolvedOptions {
   readonly localOptimizeDelayMs: number;
   readonly strictRtp: { readonly enabled: boolean; readonly learnMs: number };
   readonly rtpOffloadModule: boolean;
+  readonly ari: {
+    readonly host: string;
+    readonly port: number;
+    readonly username: string;
+    readonly password: string;
+  } | null;
   readonly endpoints: ReadonlyMap<string, ResolvedEndpoint>;
 }
 
@@ -259,6 +275,14 @@ export function resolveOptions(o: SimulatedPbxOptions): ResolvedOptions {
       learnMs: seconds(o.strictRtpLearnMs ?? 5000, 'strictRtpLearnMs'),
     },
     rtpOffloadModule: o.rtpOffloadModule ?? false,
+    ari: o.ari
+      ? {
+          host: o.ari.host ?? '127.0.0.1',
+          port: o.ari.port ?? 0,
+          username: o.ari.username,
+          password: o.ari.password,
+        }
+      : null,
     endpoints,
   };
 }

@@ -3,6 +3,7 @@ import type { ActionDef } from './ami/actions/table.js';
 import * as ev from './ami/events.js';
 import type { ManagerEvent } from './ami/events.js';
 import { AmiServer } from './ami/server.js';
+import { AriServer } from './ari/server.js';
 import { SimCall, type LegName, type PlaceCallSpec } from './call.js';
 import { AmiCore } from './core/ami-core.js';
 import { AtxferMachine } from './core/atxfer.js';
@@ -16,8 +17,7 @@ import { MediaClock } from './core/media-clock.js';
 import { ModuleLoader } from './core/modules.js';
 import { PbxState } from './core/state.js';
 import { Transfers } from './core/transfers.js';
-import type { SimBridge } from './model/bridge.js';
-import type { SimChannel } from './model/channel.js';
+import type { SimBridge, SimChannel } from './model/objects.js';
 import { resolveOptions, type SimulatedPbxOptions } from './options.js';
 import { PortAllocator, openLocalUdpSocket } from './rtp/ports.js';
 
@@ -63,6 +63,7 @@ interface Parts {
 export class SimulatedPbx {
   private readonly state: PbxState;
   private readonly ami: AmiServer;
+  private readonly ari: AriServer | null;
   private readonly p: Parts;
   private readonly listeners = new Set<(e: ManagerEvent) => void>();
   private amiPort = 0;
@@ -87,6 +88,17 @@ export class SimulatedPbx {
         return { uptime: s, lastReload: s };
       },
     });
+    const core = this.p.core;
+    this.ari = o.ari
+      ? new AriServer(o.ari, {
+          channels: () => core.channels(),
+          bridges: () => core.bridges(),
+          endpoint: (name) => core.endpoint(name),
+          startupTime: () => state.startedAt,
+          readVariable: (c, name) => core.readVariable(c, name),
+          setVariable: (c, name, value) => core.setVariable(c, name, value),
+        })
+      : null;
     if (o.rtpOffloadModule) this.p.modules.load();
   }
 
@@ -103,9 +115,15 @@ export class SimulatedPbx {
     if (s.o.ami.server) this.ami.adopt(s.o.ami.server);
     else await this.ami.listen(s.o.ami.host, this.amiPort || s.o.ami.port);
     this.amiPort = this.ami.address().port;
+    await this.ari?.listen();
     s.startedAt = new Date();
     s.running = true;
     this.p.clock.start();
+  }
+
+  /** Where ARI clients connect (`http://host:port/ari`); null without the `ari` option. */
+  ariAddress(): { host: string; port: number } | null {
+    return this.ari?.address() ?? null;
   }
 
   /** Where AMI clients connect. */
@@ -192,6 +210,7 @@ export class SimulatedPbx {
     s.assertRunning();
     this.emit(ev.shutdown(true));
     await this.ami.pause();
+    this.ari?.dropAll();
     this.teardownMedia();
     s.seq.channel = 0;
     s.seq.unique = 0;
@@ -209,6 +228,7 @@ export class SimulatedPbx {
     this.p.clock.stop();
     this.teardownMedia();
     await this.ami.close();
+    await this.ari?.close();
   }
 
   /** `module load|unload|reload` at run time (res_rtp_offload.so and its RtpOffloadList). */
@@ -222,7 +242,10 @@ export class SimulatedPbx {
   }
 
   private emit(e: ManagerEvent): void {
-    if (this.p.ctx.faults.passes(e)) this.ami.broadcast(e);
+    if (this.p.ctx.faults.passes(e)) {
+      this.ami.broadcast(e);
+      this.ari?.publish(e);
+    }
     for (const l of this.listeners) l(e);
   }
 

@@ -158,6 +158,20 @@ export class PbxProcess {
   restart(): Promise<null> {
     return this.request({ op: 'restart' });
   }
+  /** Fault injection: the next hangup of that leg is never published (see core/faults.ts). */
+  dropNextHangup(callId: string, leg: LegName, scope?: 'channel' | 'call'): Promise<null> {
+    return this.request({ op: 'dropNextHangup', callId, leg, scope });
+  }
+  /** `module load|unload` of res_rtp_offload.so; false when it already was (not) loaded. */
+  moduleLoad(module?: string): Promise<boolean> {
+    return this.request({ op: 'moduleLoad', module });
+  }
+  moduleUnload(module?: string): Promise<boolean> {
+    return this.request({ op: 'moduleUnload', module });
+  }
+  moduleReload(module?: string): Promise<null> {
+    return this.request({ op: 'moduleReload', module });
+  }
 
   /** CPU time of the PBX process so far (user + system), as /proc/<pid>/stat counts it. */
   cpu(): ProcessCpu {

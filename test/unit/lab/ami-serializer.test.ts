@@ -3,8 +3,7 @@ import { bridgeEnter, hangup, rtcpEvent } from '../../../src/lab/pbx/ami/events.
 import { messageOf } from '../../../src/lab/pbx/ami/message.js';
 import { listAck, listComplete, response } from '../../../src/lab/pbx/ami/replies.js';
 import { banner, serializeMessage } from '../../../src/lab/pbx/ami/serializer.js';
-import { SimBridge } from '../../../src/lab/pbx/model/bridge.js';
-import { SimChannel } from '../../../src/lab/pbx/model/channel.js';
+import { SimBridge, SimChannel } from '../../../src/lab/pbx/model/objects.js';
 import { resolveEndpoint } from '../../../src/lab/pbx/options.js';
 import type { RtpLeg } from '../../../src/lab/pbx/rtp/leg.js';
 

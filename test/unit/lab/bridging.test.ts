@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseTechnology } from '../../../src/lab/pbx/bridging.js';
-import { SimChannel } from '../../../src/lab/pbx/model/channel.js';
+import { SimChannel } from '../../../src/lab/pbx/model/objects.js';
 import { resolveEndpoint, type EndpointConfig } from '../../../src/lab/pbx/options.js';
 import type { RtpLeg } from '../../../src/lab/pbx/rtp/leg.js';
 

@@ -1,5 +1,4 @@
-import type { SimBridge } from '../model/bridge.js';
-import { stateDescription, type SimChannel } from '../model/channel.js';
+import { type SimBridge, stateDescription, type SimChannel } from '../model/objects.js';
 import type { AmiField } from './message.js';
 
 const orUnknown = (s: string): string => (s === '' ? '<unknown>' : s);

@@ -1,5 +1,4 @@
-import type { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimBridge, SimChannel } from '../model/objects.js';
 import type { ChannelDriverName, ResolvedEndpoint } from '../options.js';
 import type { ManagerEvent } from './events.js';
 

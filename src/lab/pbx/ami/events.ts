@@ -1,5 +1,4 @@
-import type { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimBridge, SimChannel } from '../model/objects.js';
 import type { HostPort } from '../rtp/address.js';
 import { formatSockaddr } from '../rtp/address.js';
 import { RTCP_SR, type RtcpReport } from '../rtp/rtcp.js';

@@ -2,8 +2,13 @@ import { channelBlock } from '../ami/blocks.js';
 import * as ev from '../ami/events.js';
 import type { SimCall } from '../call.js';
 import { PbxError } from '../errors.js';
-import type { SimBridge } from '../model/bridge.js';
-import { AST_STATE_RING, AST_STATE_RINGING, AST_STATE_UP, type SimChannel } from '../model/channel.js';
+import {
+  type SimBridge,
+  AST_STATE_RING,
+  AST_STATE_RINGING,
+  AST_STATE_UP,
+  type SimChannel,
+} from '../model/objects.js';
 import type { Codec, ResolvedEndpoint } from '../options.js';
 import type { PbxContext } from './context.js';
 

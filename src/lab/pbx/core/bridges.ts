@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as ev from '../ami/events.js';
 import { chooseTechnology } from '../bridging.js';
-import { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import { SimBridge, type SimChannel } from '../model/objects.js';
 import type { BridgeOps } from './context.js';
 import type { PbxState } from './state.js';
 

@@ -1,6 +1,6 @@
 import * as ev from '../ami/events.js';
 import type { CallOps, LegName, PartySpec, SimCall } from '../call.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimChannel } from '../model/objects.js';
 import type { HostPort } from '../rtp/address.js';
 import type { PbxContext } from './context.js';
 import type { Transfers } from './transfers.js';

@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import * as ev from '../ami/events.js';
 import type { PartySpec } from '../call.js';
 import { PbxError } from '../errors.js';
-import { SimChannel } from '../model/channel.js';
+import { SimChannel } from '../model/objects.js';
 import type { Codec, ResolvedEndpoint } from '../options.js';
 import { canonicalAddress } from '../rtp/address.js';
 import { RtpLeg, type RtcpObservation } from '../rtp/leg.js';

@@ -1,6 +1,5 @@
 import type { PartySpec, SimCall } from '../call.js';
-import type { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimBridge, SimChannel } from '../model/objects.js';
 import type { Codec, ResolvedEndpoint } from '../options.js';
 import type { FaultInjector } from './faults.js';
 import type { PbxState } from './state.js';

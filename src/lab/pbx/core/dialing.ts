@@ -8,7 +8,7 @@ import {
   AST_STATE_RINGING,
   AST_STATE_UP,
   type SimChannel,
-} from '../model/channel.js';
+} from '../model/objects.js';
 import type { ResolvedEndpoint } from '../options.js';
 import type { PbxContext } from './context.js';
 

@@ -1,5 +1,5 @@
 import type { ManagerEvent } from '../ami/events.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimChannel } from '../model/objects.js';
 
 /**
  * What a dropped hangup hides from the wire:

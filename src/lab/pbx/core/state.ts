@@ -1,8 +1,7 @@
 import type { SimCall } from '../call.js';
 import type { ManagerEvent } from '../ami/events.js';
 import { PbxError } from '../errors.js';
-import type { SimBridge } from '../model/bridge.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimBridge, SimChannel } from '../model/objects.js';
 import type { ResolvedEndpoint, ResolvedOptions } from '../options.js';
 import type { RtpLeg } from '../rtp/leg.js';
 import type { PortAllocator } from '../rtp/ports.js';

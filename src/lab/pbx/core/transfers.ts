@@ -2,7 +2,7 @@ import type { TransferResult } from '../ami/core.js';
 import * as ev from '../ami/events.js';
 import type { LegName, PartySpec, SimCall } from '../call.js';
 import { PbxError } from '../errors.js';
-import type { SimChannel } from '../model/channel.js';
+import type { SimChannel } from '../model/objects.js';
 import type { Codec } from '../options.js';
 import type { PbxContext } from './context.js';
 import type { Dialer } from './dialing.js';

@@ -1,5 +1,4 @@
-import type { SimBridge } from '../../model/bridge.js';
-import type { SimChannel } from '../../model/channel.js';
+import type { SimBridge, SimChannel } from '../../model/objects.js';
 import { formatSockaddr } from '../../rtp/address.js';
 import type { PbxCore } from '../core.js';
 import { getHeader, getHeaders, type AmiField, type AmiMessage } from '../message.js';

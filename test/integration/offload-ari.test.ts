@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OffloadLab, type LabCall } from '../../src/lab/offload-lab.js';
+
+// The agent talks ARI (asterisk.source "ari") to the simulated PBX, which serves it from
+// the same live model as AMI: offload, hold, MixMonitor, hangup and transfer end to end.
+let lab: OffloadLab;
+beforeAll(async () => {
+  lab = await OffloadLab.create({ asteriskSource: 'ari', endpoints: { alice: {}, bob: {}, carol: {} } });
+  lab.gen.start();
+}, 60_000);
+afterAll(async () => {
+  await lab?.destroy();
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const state = (bridgeId: string): string | undefined => lab.agent!.engine.statusOf(bridgeId)?.state;
+
+async function offloaded(o: Parameters<OffloadLab['placeCall']>[0] = {}): Promise<LabCall> {
+  const c = await lab.placeCall(o);
+  await lab.until('call offloaded', () => lab.stateOf(c) === 'offloaded', 15_000);
+  return c;
+}
+
+/** Forwarding flows whose match ends at this PBX port. */
+async function flowsTo(port: number): Promise<string[]> {
+  const dst = new RegExp(`tp_dst=${port}\\b`);
+  return (await lab.bed.ofctl('dump-flows')).split('\n').filter((l) => l.includes('IN_PORT') && dst.test(l));
+}
+
+describe('offload over ARI against the simulated PBX', () => {
+  it('uses ARI, offloads a call, and the PBX relays nothing while the phones hear each other', async () => {
+    expect(lab.config.asterisk.source).toBe('ari');
+    const c = await offloaded();
+    expect(await flowsTo(c.call.caller.localRtpPort)).not.toEqual([]);
+    await sleep(300);
+    const relayed = c.call.relayed().packets;
+    const heard = c.b.stats().received;
+    await sleep(1000);
+    expect(c.call.relayed().packets).toBe(relayed);
+    expect(c.b.stats().received - heard).toBeGreaterThan(40);
+  }, 30_000);
+
+  it('hands a held call back to the PBX and offloads it again after unhold', async () => {
+    const c = await offloaded();
+    c.call.hold('caller');
+    await lab.until('reverted on hold', () => state(c.call.bridgeId) !== 'offloaded', 5000);
+    c.call.unhold('caller');
+    await lab.until('offloaded after unhold', () => state(c.call.bridgeId) === 'offloaded', 15_000);
+  }, 40_000);
+
+  it('hands a recorded call back to the PBX and offloads it again after StopMixMonitor', async () => {
+    const c = await offloaded();
+    c.call.startMixMonitor('callee');
+    await lab.until('reverted on MixMonitor', () => state(c.call.bridgeId) !== 'offloaded', 5000);
+    c.call.stopMixMonitor('callee');
+    await lab.until('offloaded after StopMixMonitor', () => state(c.call.bridgeId) === 'offloaded', 15_000);
+  }, 40_000);
+
+  it('removes the flows of a hung-up call', async () => {
+    const c = await offloaded();
+    c.call.hangup();
+    await lab.until(
+      'flows gone',
+      async () => (await flowsTo(c.call.caller.localRtpPort)).length === 0,
+      5000,
+      50,
+    );
+    await lab.until('bridge forgotten', () => state(c.call.bridgeId) !== 'offloaded', 5000);
+  }, 30_000);
+
+  it('follows a blind transfer: the new pair is offloaded, the old pair is gone', async () => {
+    const x = await offloaded();
+    const carol = await lab.newPhone();
+    const nc = await x.call.blindTransfer('caller', {
+      endpoint: 'carol',
+      remote: { address: carol.address, port: carol.port },
+    });
+    const carolPhone = carol.attach({ address: nc.callee.localAddress, port: nc.callee.localRtpPort });
+    x.a.setSending(false);
+    await lab.until('new pair offloaded', () => state(nc.bridgeId) === 'offloaded', 15_000);
+    await lab.until('old pair gone', () => (state(x.call.bridgeId) ?? 'gone') !== 'offloaded', 5000);
+    const heard = x.b.stats().received;
+    await sleep(1000);
+    expect(x.b.stats().received - heard).toBeGreaterThan(40);
+    expect(carolPhone.stats().received).toBeGreaterThan(40);
+    expect(await flowsTo(x.call.caller.localRtpPort)).toEqual([]);
+  }, 40_000);
+});
