@@ -179,6 +179,11 @@ async function massOffload(v: AgentVariant, label: string, restartAgent: boolean
     note(
       `[${label}] mass hangup of ${N}: all Hangup events in ${Math.round(Math.max(...hangupAt.values()) - t1)} ms; flows gone after Hangup p50 ${Math.round(delays[Math.floor(delays.length / 2)]!)} ms, p99 ${p99} ms; ${reqHangup} requests after the hangups, ${warnings} "no such channel"/404 log lines`,
     );
+    const foreign = rig.agentForeignLines();
+    if (foreign.length > 0)
+      note(
+        `[${label}] ${foreign.length} non-JSON lines in the agent's log, e.g. ${JSON.stringify(foreign[0])}`,
+      );
     for (const c of calls) await finish(c);
     expect(reqHangup, 'requests about channels already hung up').toBe(0);
     expect(p99).toBeLessThanOrEqual(50 * Math.max(1, Math.ceil(N / 100)) + 50);
@@ -219,41 +224,7 @@ describe.skipIf(!PREFIX)('real Asterisk end to end', () => {
   });
 
   it('hold and unhold: reverted, then offloaded again', async () => {
-    await scenario('ami+module: hold/unhold', async () => {
-      if (!rig.agent) await rig.startAgent(AMI_MODULE);
-      const call = await dial(rig.side, p(0), p(1), {
-        steps: [
-          { kind: 'pause', ms: 9000 },
-          { kind: 'reinvite', dir: 'sendonly' },
-          { kind: 'pause', ms: 6000 },
-          { kind: 'reinvite', dir: 'sendrecv' },
-          { kind: 'pause', ms: 9000 },
-          { kind: 'bye' },
-        ],
-      });
-      try {
-        await waitOffloaded(call, 'call');
-        await rig.session.ami.waitForEvent('Hold', (m) => header(m, 'Uniqueid') === call.a.uniqueid, 15_000);
-        const revertMs = await waitReverted(call, 'held call');
-        const reason = (await rig.bridge(call.bridgeId))?.reason;
-        await rig.session.ami.waitForEvent(
-          'Unhold',
-          (m) => header(m, 'Uniqueid') === call.a.uniqueid,
-          15_000,
-        );
-        const reofferMs = await waitOffloaded(call, 'unheld call', 8000);
-        await sleep(1000);
-        const f = fig(call);
-        expect(reason).toBe('held');
-        expect(streamFigures(call.b, pbx()).wrongSource + streamFigures(call.a, pbx()).wrongSource).toBe(0);
-        note(
-          `[hold] Hold → reverted ${revertMs} ms (reason ${reason}); Unhold → offloaded ${reofferMs} ms; ${f}`,
-        );
-        return `revert ${revertMs} ms, re-offload ${reofferMs} ms`;
-      } finally {
-        await safely([call]);
-      }
-    });
+    await scenario('ami+module: hold/unhold', () => hold('ami'));
   });
 
   it('MixMonitor start/stop over AMI and ARI', async () => {
@@ -421,7 +392,7 @@ describe.skipIf(!PREFIX)('real Asterisk end to end', () => {
         const state = await rig.stateOf(call.bridgeId);
         note(`[rtp_timeout=6, no RTCP] agent ${state}; ever offloaded ${everOffloaded}; hung up ${hungUp}`);
         expect(everOffloaded).toBe(false);
-        expect(state).toBe('not-offloaded/rtcp-not-seen');
+        expect(state).toMatch(/^(not-offloaded|probing)\/rtcp-not-seen$/);
         expect(hungUp).toBe(false);
         return state;
       } finally {
@@ -534,9 +505,42 @@ describe.skipIf(!PREFIX)('real Asterisk end to end', () => {
       await rig.stopAgent();
       return massOffload(ARI, 'ARI', false);
     });
+    await scenario('ari: hold/unhold', () => hold('ari'));
     await scenario('ari: MixMonitor start/stop', () => mixMonitor('ari'));
   });
 });
+
+async function hold(label: string): Promise<string> {
+  if (!rig.agent) await rig.startAgent(label === 'ari' ? ARI : AMI_MODULE);
+  const call = await dial(rig.side, p(0), p(1), {
+    steps: [
+      { kind: 'pause', ms: 9000 },
+      { kind: 'reinvite', dir: 'sendonly' },
+      { kind: 'pause', ms: 6000 },
+      { kind: 'reinvite', dir: 'sendrecv' },
+      { kind: 'pause', ms: 9000 },
+      { kind: 'bye' },
+    ],
+  });
+  try {
+    await waitOffloaded(call, 'call');
+    await rig.session.ami.waitForEvent('Hold', (m) => header(m, 'Uniqueid') === call.a.uniqueid, 15_000);
+    const revertMs = await waitReverted(call, 'held call');
+    const reason = (await rig.bridge(call.bridgeId))?.reason;
+    await rig.session.ami.waitForEvent('Unhold', (m) => header(m, 'Uniqueid') === call.a.uniqueid, 15_000);
+    const reofferMs = await waitOffloaded(call, 'unheld call', 8000);
+    await sleep(1000);
+    const f = fig(call);
+    note(
+      `[hold, ${label}] Hold → reverted ${revertMs} ms (reason ${reason}); Unhold → offloaded ${reofferMs} ms; ${f} (music on hold counts as loss of the held stream)`,
+    );
+    expect(reason).toBe('held');
+    expect(streamFigures(call.b, pbx()).wrongSource + streamFigures(call.a, pbx()).wrongSource).toBe(0);
+    return `revert ${revertMs} ms, re-offload ${reofferMs} ms`;
+  } finally {
+    await safely([call]);
+  }
+}
 
 async function mixMonitor(label: string): Promise<string> {
   if (!rig.agent) await rig.startAgent(label === 'ari' ? ARI : AMI_MODULE);

@@ -183,7 +183,8 @@ export function writeAsteriskConf(o: AsteriskConfOptions): string {
     'ari.conf':
       section('general', ['enabled = yes']) +
       section(o.ari.user, ['type = user', 'read_only = no', `password = ${o.ari.password}`]),
-    'features.conf': section('general', []),
+    // The AMI Atxfer action runs the atxfer feature, which needs a code.
+    'features.conf': section('general', []) + section('featuremap', ['blindxfer = #1', 'atxfer = *2']),
   };
   for (const [name, text] of Object.entries(files)) writeFileSync(join(etc, name), text);
   return join(etc, 'asterisk.conf');

@@ -192,7 +192,21 @@ export class AsteriskRig {
       env: { RTPO_AMI_SECRET: this.secrets.agentAmi, RTPO_ARI_PASSWORD: this.secrets.ari },
     });
     this.agent = { ...a, variant: v };
-    await this.until('agent ready', async () => (await this.status())?.pbx.status === 'ready', 30_000, 200);
+    await this.until('agent ready', () => this.agentReady(), 30_000, 200);
+  }
+
+  /** Connected to Asterisk: `ready` over AMI, `open` over ARI. */
+  async agentReady(): Promise<boolean> {
+    const st = (await this.status())?.pbx.status;
+    return st === 'ready' || st === 'open';
+  }
+
+  /** Lines of the agent's stderr that are not JSON log records (foreign console output). */
+  agentForeignLines(): string[] {
+    if (!this.agent) return [];
+    return readFileSync(this.agent.log, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('{'));
   }
 
   async stopAgent(): Promise<void> {
