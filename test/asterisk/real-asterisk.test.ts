@@ -145,8 +145,6 @@ async function massOffload(v: AgentVariant, label: string, restartAgent: boolean
         ),
       );
     const hangupAt = new Map<string, number>();
-    const onEvent = (): void => undefined;
-    void onEvent;
     const t1 = performance.now();
     const gone = calls.map((c) =>
       rig.session.ami
@@ -330,10 +328,11 @@ describe.skipIf(!PREFIX)('real Asterisk end to end', () => {
   it('486 busy: no bridge, no flow, cause 17 / TechCause 486', async () => {
     await scenario('ami+module: 486 busy', async () => {
       const { startCallee, startCaller } = await import('../../src/lab/asterisk/calls.js');
+      const rec = await rig.recording('busy-486');
       const flowsBefore = (await rig.flows()).size;
       const uas = startCallee(rig.side, p(7), true);
       await sleep(300);
-      const hup = rig.session.ami.waitForEvent(
+      const hup = rec.side.session.ami.waitForEvent(
         'Hangup',
         (m) => (header(m, 'Channel') ?? '').startsWith(`PJSIP/${p(7).name}-`),
         20_000,
@@ -431,8 +430,6 @@ describe.skipIf(!PREFIX)('real Asterisk end to end', () => {
       const call = await dial(rig.side, p(14), p(15));
       try {
         await waitOffloaded(call, 'call');
-        const { createSocket } = await import('node:dgram');
-        void createSocket;
         const wrongPort = await rig.bed.udpSocket('far', 'udp4', p(14).address, 20010);
         const wrongAddr = await rig.bed.udpSocket('far', 'udp4', p(16).address, 20000);
         const pkt = Buffer.alloc(172, 0xff);
@@ -500,13 +497,27 @@ describe.skipIf(!PREFIX)('real Asterisk end to end', () => {
     });
   });
 
-  it('ARI: N calls, hold, MixMonitor', async () => {
+  it('ARI: N calls offloaded, mass hangup', async () => {
     await scenario('ari: N calls / mass hangup', async () => {
       await rig.stopAgent();
       return massOffload(ARI, 'ARI', false);
     });
+  });
+
+  it('ARI: hold/unhold', async () => {
     await scenario('ari: hold/unhold', () => hold('ari'));
+  });
+
+  it('ARI: MixMonitor start/stop', async () => {
     await scenario('ari: MixMonitor start/stop', () => mixMonitor('ari'));
+  });
+
+  it("ARI: ari-client's console output goes through the agent's logger", async () => {
+    await scenario('ari: no foreign lines in the JSON log', async () => {
+      const foreign = rig.agentForeignLines();
+      expect(foreign).toEqual([]);
+      return 'none';
+    });
   });
 });
 
@@ -577,7 +588,9 @@ async function mixMonitor(label: string): Promise<string> {
  */
 async function reinvite(moving: boolean): Promise<string> {
   if (!rig.agent) await rig.startAgent(AMI_MODULE);
-  const call = await dial(rig.side, p(moving ? 0 : 2), p(moving ? 1 : 3), {
+  const rec = await rig.recording(moving ? 'reinvite-port-moving' : 'reinvite-port-staying');
+  const s = rec.side.session;
+  const call = await dial(rec.side, p(moving ? 0 : 2), p(moving ? 1 : 3), {
     steps: [
       { kind: 'pause', ms: 8000 },
       { kind: 'reinvite', dir: 'sendrecv', port: 20002 },
@@ -589,7 +602,6 @@ async function reinvite(moving: boolean): Promise<string> {
   let watching = true;
   const watch = (async () => {
     while (watching) {
-      for (const k of (await rig.flows().catch(() => new Map<string, number>())).keys()) void k;
       const text = await rig.bed
         .ofctl('dump-flows', 'cookie=0x5250000000000000/0xffff000000000000')
         .catch(() => '');
@@ -600,11 +612,13 @@ async function reinvite(moving: boolean): Promise<string> {
   })();
   try {
     await waitOffloaded(call, 'call');
-    await rig.session.ami.waitForEvent(
+    await s.readLeg('before-reinvite', call.a.channel);
+    await s.ami.waitForEvent(
       'VarSet',
       (m) => header(m, 'Uniqueid') === call.a.uniqueid && header(m, 'Variable') === 'BRIDGEPEER',
       15_000,
     );
+    s.mark('reinvite-seen', { moving });
     const at = performance.now();
     const heardBefore = call.a.ep.stats().received;
     const lostB = streamFigures(call.b, pbx()).lost;
@@ -613,7 +627,10 @@ async function reinvite(moving: boolean): Promise<string> {
       call.a.ep = await openEndpoint(rig.side, call.a.phone, 20002, call.a.asterisk);
       old.close();
     }
-    await sleep(8000);
+    await sleep(1000);
+    await s.readLeg('after-reinvite-1s', call.a.channel);
+    await sleep(7000);
+    await s.readLeg('after-reinvite-8s', call.a.channel);
     const elapsed = performance.now() - at;
     const heard = call.a.ep.stats().received - (moving ? 0 : heardBefore);
     const expected = Math.round(elapsed / 20);
@@ -634,5 +651,6 @@ async function reinvite(moving: boolean): Promise<string> {
     watching = false;
     await watch;
     await safely([call]);
+    await rec.save();
   }
 }

@@ -122,8 +122,13 @@ export function writeAsteriskConf(o: AsteriskConfOptions): string {
   const d = o.dir;
   const etc = join(d, 'etc');
   const mods = join(d, 'modules');
-  for (const sub of ['etc', 'modules', 'run', 'log', 'spool', 'lib', 'moh'])
+  for (const sub of ['etc', 'modules', 'run', 'log', 'spool', 'lib', 'moh', 'data/sounds/en'])
     mkdirSync(join(d, sub), { recursive: true });
+  // Data directory of our own: the installation's ARI documents (res_ari serves them), and
+  // the one prompt AMI Atxfer plays (without it the transfer fails at once).
+  for (const sub of ['rest-api', 'documentation'])
+    symlinkSync(join(o.prefix, 'var/lib/asterisk', sub), join(d, 'data', sub));
+  writeFileSync(join(d, 'data/sounds/en/pbx-transfer.ulaw'), Buffer.alloc(4000, 0xfe));
   // Only the needed modules, as links into the installation, plus the module under test.
   const installed = new Set(readdirSync(join(o.prefix, 'lib/asterisk/modules')));
   const load: string[] = [];
@@ -147,7 +152,7 @@ export function writeAsteriskConf(o: AsteriskConfOptions): string {
         `astvarlibdir => ${join(d, 'lib')}`,
         `astdbdir => ${join(d, 'lib')}`,
         `astkeydir => ${join(d, 'lib')}`,
-        `astdatadir => ${join(o.prefix, 'var/lib/asterisk')}`,
+        `astdatadir => ${join(d, 'data')}`,
         `astagidir => ${join(d, 'lib')}`,
         `astspooldir => ${join(d, 'spool')}`,
         `astrundir => ${join(d, 'run')}`,

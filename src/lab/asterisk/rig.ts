@@ -71,6 +71,36 @@ export class AsteriskRig {
     return rig;
   }
 
+  /** Secrets as they must appear in a saved transcript. */
+  get redactions(): [string, string][] {
+    return [
+      [this.secrets.testAmi, '<redacted>'],
+      [this.secrets.agentAmi, '<redacted>'],
+      [this.secrets.ari, '<redacted>'],
+      [this.work, '<work>'],
+    ];
+  }
+
+  /**
+   * A second AMI session of the test with a transcript of its own, for a scenario whose
+   * exchanges are kept as a fixture (RTPO_E2E_RECORD=<dir>).
+   */
+  async recording(name: string): Promise<{ side: CallSide; save(): Promise<void> }> {
+    const session = await RecordingSession.open(this.access, { ari: false });
+    session.mark(name);
+    return {
+      side: { bed: this.bed, gen: this.gen, session },
+      save: async () => {
+        await session.close();
+        const dir = process.env.RTPO_E2E_RECORD;
+        if (dir !== undefined && dir !== '') {
+          mkdirSync(dir, { recursive: true });
+          session.transcript.save(join(dir, `${name}.jsonl`), this.redactions);
+        }
+      },
+    };
+  }
+
   get side(): CallSide {
     return { bed: this.bed, gen: this.gen, session: this.session };
   }
