@@ -109,12 +109,13 @@ export function pjsipConf(pbxAddress: string, phones: readonly PhoneEndpoint[]):
 
 /**
  * Dialplan: `p<n>` rings endpoint p<n>; `tp<n>` does the same with transfer features for
- * both parties (DTMF hooks keep such a bridge off native_rtp); `busy` has no meaning of its
- * own, the callee's SIPp answers 486.
+ * both parties (DTMF hooks keep such a bridge off native_rtp); `9<n>` is a numeric alias of
+ * `p<n>`, for AMI Atxfer, which dials its extension as DTMF digits.
  */
 export const EXTENSIONS_CONF = `[internal]
 exten => _p.,1,Dial(PJSIP/\${EXTEN},30)
 exten => _tp.,1,Dial(PJSIP/\${EXTEN:1},30,tT)
+exten => _9X.,1,Dial(PJSIP/p\${EXTEN:1},30)
 `;
 
 /** Writes every file; returns the path of asterisk.conf. */
