@@ -20,6 +20,7 @@ status=0
 scripts/verify-units.sh || status=1
 npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json" || status=1
 npx vitest run --project conformance --reporter=default --reporter=json --outputFile.json="$results/conformance.json" || status=1
+npm run fuzz --silent -- --inputs 2000 --seed 1 || status=1 # short, seeded run of every fuzz target
 npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json" || status=1
 
 # One closing line that any CI can read.

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { AmiSource, AriSource } from './asterisk/index.js';
+import { DependencyConnections } from './agent/connections.js';
+import { pbxSource } from './agent/pbx-source.js';
 import { systemClock, type Clock } from './time/clock.js';
 import { loadConfig, type Config } from './config.js';
 import type { AgentStatus } from './control/api.js';
@@ -53,6 +54,7 @@ export function engineConfig(cfg: Config): EngineConfig {
     },
     dryRun: cfg.dryRun,
     localAddresses: cfg.policy.localAddresses,
+    relistIntervalMs: cfg.asterisk.relistIntervalMs,
     ...cfg.engine,
   };
 }
@@ -71,6 +73,10 @@ export class Agent implements AgentControl {
   private metricsServer: MetricsServer | null = null;
   /** Where `/metrics` is served (`metrics.listen` may name port 0); `null` when off. */
   metricsAddress: AddressInfo | null = null;
+  /** Each dependency on its own, and what `status` says about it. */
+  private readonly deps: DependencyConnections;
+  private beginning: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
 
   private constructor(
     readonly cfg: Config,
@@ -111,9 +117,32 @@ export class Agent implements AgentControl {
     this.engine.on('reverted', (bridgeId, reason, counters) => void this.account(bridgeId, reason, counters));
     this.prometheus = this.wireMetrics(clock);
     if (cfg.killSwitch) this.engine.setKillSwitch(true);
+    this.deps = new DependencyConnections(
+      conn,
+      source,
+      {
+        switchUp: (up) => this.engine.setSwitchUp(up),
+        switchReady: () => void this.switchReady(),
+        stopping: () => this.stopping !== null,
+      },
+      log,
+      clock,
+    );
   }
 
+  /**
+   * Starts the agent in this process and resolves once the switch and Asterisk have both
+   * been reached (the lab, benchmarks). `rtp-offload run` does not wait: see `runAgent`.
+   */
   static async start(cfg: Config, options: AgentOptions = {}): Promise<Agent> {
+    const agent = Agent.create(cfg, options);
+    await agent.begin(options.control ?? true);
+    await agent.deps.connected();
+    return agent;
+  }
+
+  /** The agent, wired but not started: `begin` starts it, `stop` may come at any time. */
+  static create(cfg: Config, options: AgentOptions = {}): Agent {
     const log = options.logger ?? createLogger(cfg.logLevel, { agent: 'rtp-offload' });
     const clock = options.clock ?? systemClock;
     const ipOptions = cfg.netns ? { netns: cfg.netns } : {};
@@ -132,41 +161,42 @@ export class Agent implements AgentControl {
       reconnect: { ...DEFAULT_BACKOFF, maxDelayMs: 1000 },
     });
     const source = options.source ?? pbxSource(cfg, log);
-    const agent = new Agent(cfg, source, conn, nextHop, ifaddrs, log, clock);
-    await agent.begin(options.control ?? true);
-    return agent;
+    return new Agent(cfg, source, conn, nextHop, ifaddrs, log, clock);
   }
 
-  private async begin(serveControl: boolean): Promise<void> {
-    this.nextHop.start();
-    this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
-    // Every (re)connection to the switch: learn the ports again, then resync the flows.
-    this.conn.on('status', (to) => {
-      if (to === 'ready') void this.switchReady();
-    });
-    this.engine.start();
-    await this.conn
-      .connect()
-      .catch((err: Error) => this.log.error('switch not reachable yet; retrying', { error: err.message }));
-    await this.source.start();
-    if (serveControl) {
-      this.control = new ControlServer(this);
-      await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
-    }
-    if (this.cfg.metrics.listen) {
-      const { host, port } = this.cfg.metrics.listen;
-      this.metricsServer = new MetricsServer(this.prometheus);
-      this.metricsAddress = await this.metricsServer.listen(host, port);
-      this.log.info('serving /metrics', {
-        host: this.metricsAddress.address,
-        port: this.metricsAddress.port,
+  /**
+   * Start-up, in an order where nothing waits on a dependency: the control socket (and
+   * `/metrics`) first, so `status` answers at once; then the switch and Asterisk, each
+   * connecting and retrying on its own for ever. Throws only for what the configuration
+   * got wrong (a socket path that cannot be served).
+   */
+  begin(serveControl = true): Promise<void> {
+    this.beginning ??= (async () => {
+      if (serveControl) {
+        this.control = new ControlServer(this);
+        await this.control.listen(this.cfg.control.socket, this.cfg.control.mode);
+      }
+      if (this.cfg.metrics.listen && !this.stopping) {
+        const { host, port } = this.cfg.metrics.listen;
+        this.metricsServer = new MetricsServer(this.prometheus);
+        this.metricsAddress = await this.metricsServer.listen(host, port);
+        this.log.info('serving /metrics', {
+          host: this.metricsAddress.address,
+          port: this.metricsAddress.port,
+        });
+      }
+      if (this.stopping) return;
+      this.nextHop.start();
+      this.nextHop.on('changed', (address) => this.engine.nextHopChanged(address));
+      this.engine.start();
+      this.deps.start();
+      this.log.info('agent started', {
+        version: VERSION,
+        switch: this.cfg.switch.target,
+        dryRun: this.cfg.dryRun,
       });
-    }
-    this.log.info('agent started', {
-      version: VERSION,
-      switch: this.cfg.switch.target,
-      dryRun: this.cfg.dryRun,
-    });
+    })();
+    return this.beginning;
   }
 
   private wireMetrics(clock: Clock): AgentMetrics {
@@ -242,13 +272,19 @@ export class Agent implements AgentControl {
     }
   }
 
-  async stop(): Promise<void> {
-    this.engine.stop();
-    await this.control?.close();
-    await this.metricsServer?.close();
-    await this.source.stop().catch(() => undefined);
-    await this.conn.close().catch(() => undefined);
-    await this.nextHop.stop().catch(() => undefined);
+  /** Safe at any time, also during `begin`: whatever was started is stopped, once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.beginning?.catch(() => undefined);
+      this.deps.stop();
+      this.engine.stop();
+      await this.control?.close();
+      await this.metricsServer?.close();
+      await this.source.stop().catch(() => undefined);
+      await this.conn.close().catch(() => undefined);
+      await this.nextHop.stop().catch(() => undefined);
+    })();
+    return this.stopping;
   }
 
   // ---- AgentControl --------------------------------------------------------------------
@@ -277,6 +313,7 @@ export class Agent implements AgentControl {
       offloaded: all.filter((b) => b.state === 'offloaded').length,
       probing: all.filter((b) => b.state === 'probing').length,
       counters: { ...this.engine.counters },
+      dependencies: this.deps.report(),
     };
   }
 
@@ -325,39 +362,28 @@ export class Agent implements AgentControl {
   }
 }
 
-/** The PBX adapter the configuration names. */
-function pbxSource(cfg: Config, log: Logger): PbxSource & { status?: string } {
-  const { ami, ari } = cfg.asterisk;
-  if (cfg.asterisk.source === 'ari' && ari) {
-    return new AriSource({
-      url: ari.url,
-      username: ari.username,
-      password: ari.password,
-      app: ari.app,
-      logger: log.child({ part: 'ari' }),
-    });
-  }
-  if (!ami) throw new Error('config: asterisk.ami is required when asterisk.source is "ami"');
-  return new AmiSource({
-    host: ami.host,
-    port: ami.port,
-    username: ami.username,
-    secret: ami.secret,
-    requestTimeoutMs: ami.requestTimeoutMs,
-    // Resync soon after Asterisk is back: offloads are only kept for the grace period.
-    reconnect: { initialDelayMs: 250, maxDelayMs: 2000 },
-    queue: { concurrency: ami.requestConcurrency, intervalCap: ami.requestsPerSecond, intervalMs: 1000 },
-    logger: log.child({ part: 'ami' }),
-  });
-}
-
-/** `rtp-offload run --config FILE`: runs until SIGINT/SIGTERM. */
+/**
+ * `rtp-offload run --config FILE`: runs until SIGINT/SIGTERM. The signal handlers come before
+ * anything is started, so a signal during start-up still stops what was started (control
+ * socket removed, `ip monitor` child ended). Rejects only for a bad configuration.
+ */
 export async function runAgent(configPath: string): Promise<void> {
   const cfg = loadConfig(configPath);
-  const agent = await Agent.start(cfg);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => void agent.stop().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  const agent = Agent.create(cfg);
+  const stopped = new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void agent.stop().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
+  try {
+    await agent.begin();
+  } catch (err) {
+    await agent.stop();
+    throw err;
+  }
+  await stopped;
 }

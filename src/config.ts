@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseIpAddress } from './model/address.js';
 
 /** A configuration error names the key and the bad value. */
 export class ConfigError extends Error {
@@ -43,6 +44,8 @@ export interface Config {
     readonly source: 'ami' | 'ari';
     readonly ami: AmiConfig | null;
     readonly ari: AriConfig | null;
+    /** Every bridge is listed this often (one listing), to drop calls whose hangup was missed; 0 = off. */
+    readonly relistIntervalMs: number;
   };
   readonly switch: {
     /** `unix:/path/to/breth0.mgmt` or `tcp:host:port`. */
@@ -93,6 +96,7 @@ export interface Config {
 
 /** Every default in one place. */
 export const DEFAULTS = {
+  relistIntervalMs: 30_000,
   ami: {
     host: '127.0.0.1',
     port: 5038,
@@ -212,7 +216,6 @@ function show(v: unknown): string {
 }
 
 const TARGET_RE = /^(unix:\/.+|tcp:[^:]+:\d{1,5}|tcp:\[[0-9a-fA-F:]+\]:\d{1,5})$/;
-const IPV4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /** Parses and validates a configuration object; `env` supplies secrets. Returns a frozen config. */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
@@ -263,6 +266,12 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     Object.defineProperty(ariCfg, 'password', { value: password, enumerable: false });
     ari.done();
   }
+  const relistIntervalMs = ast.int('relistIntervalMs', DEFAULTS.relistIntervalMs, 0, 3_600_000);
+  if (relistIntervalMs > 0 && relistIntervalMs < 100)
+    throw new ConfigError(
+      'asterisk.relistIntervalMs',
+      `must be 0 (off) or at least 100, got ${relistIntervalMs}`,
+    );
   ast.done();
 
   const sw = root.section('switch');
@@ -285,11 +294,10 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
 
   const pol = root.section('policy');
   const local = pol.section('localAddresses');
-  const localAddresses = { ipv4: local.optString('ipv4'), ipv6: local.optString('ipv6') };
-  if (localAddresses.ipv4 !== null && !isIpv4(localAddresses.ipv4))
-    throw new ConfigError('policy.localAddresses.ipv4', `not an IPv4 address: ${show(localAddresses.ipv4)}`);
-  if (localAddresses.ipv6 !== null && !localAddresses.ipv6.includes(':'))
-    throw new ConfigError('policy.localAddresses.ipv6', `not an IPv6 address: ${show(localAddresses.ipv6)}`);
+  const localAddresses = {
+    ipv4: configAddress('policy.localAddresses.ipv4', local.optString('ipv4'), 4),
+    ipv6: configAddress('policy.localAddresses.ipv6', local.optString('ipv6'), 6),
+  };
   local.done();
   const policyCfg = {
     minBridgeAgeMs: pol.int('minBridgeAgeMs', DEFAULTS.policy.minBridgeAgeMs, 0, 3_600_000),
@@ -338,7 +346,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel))
     throw new ConfigError('logLevel', `must be debug, info, warn or error, got ${show(logLevel)}`);
   const cfg: Config = {
-    asterisk: { source, ami: amiCfg, ari: ariCfg },
+    asterisk: { source, ami: amiCfg, ari: ariCfg, relistIntervalMs },
     switch: switchCfg,
     policy: policyCfg,
     engine: engineCfg,
@@ -404,9 +412,13 @@ function parseListen(v: string | null): { host: string; port: number } | null {
   return { host: m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1', port };
 }
 
-function isIpv4(s: string): boolean {
-  const m = IPV4_RE.exec(s);
-  return m !== null && m.slice(1).every((x) => Number(x) <= 255);
+/** An address key in its canonical text, so flow keys equal what the switch reports. */
+function configAddress(key: string, text: string | null, family: 4 | 6): string | null {
+  if (text === null) return null;
+  const r = parseIpAddress(text);
+  if (!r.ok) throw new ConfigError(key, `not an IP address: ${show(text)} (${r.why})`);
+  if (r.family !== family) throw new ConfigError(key, `not an IPv${family} address: ${show(text)}`);
+  return r.address;
 }
 
 function deepFreeze<T>(o: T): T {

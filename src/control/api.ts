@@ -57,6 +57,20 @@ export interface AgentStatus {
   readonly offloaded: number;
   readonly probing: number;
   readonly counters: Readonly<Record<string, number>>;
+  /**
+   * Each dependency on its own: `starting` (never up yet), `up` or `down`, since when (ISO
+   * 8601), and why when not up. Older agents do not send it.
+   */
+  readonly dependencies?: {
+    readonly switch: DependencyDto;
+    readonly asterisk: DependencyDto;
+  };
+}
+
+export interface DependencyDto {
+  readonly status: 'starting' | 'up' | 'down';
+  readonly since: string;
+  readonly detail?: string;
 }
 
 /** `POST /v1/offload|revert|unpin`: the bridges the id named. */

@@ -4,6 +4,7 @@ import { flowKey, type FlowSpec } from '../plan/flow-spec.js';
 import type { FlowPort, InstalledFlow } from '../switch/flow-port.js';
 import type { Reconciler } from '../switch/reconciler.js';
 import type { EngineContext } from './context.js';
+import { UnheardProbes } from './unheard-probes.js';
 import { legCounters } from './status.js';
 import type { Tracked } from './tracked.js';
 import type { LegStatus } from './types.js';
@@ -32,10 +33,14 @@ export async function readPairCounters(
  * removed, Asterisk still relaying (egress watch), media that goes astray (delivery).
  */
 export class Auditor {
+  private readonly unheard: UnheardProbes;
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly port: FlowPort,
-  ) {}
+  ) {
+    this.unheard = new UnheardProbes(ctx);
+  }
 
   /** Reads the counters of probing bridges; a remote seen sending lets them go on. */
   async probeTick(): Promise<void> {
@@ -43,9 +48,11 @@ export class Auditor {
     await Promise.all(
       probing.map(async (id) => {
         await readPairCounters(this.ctx.reconciler, this.port, id).catch(() => undefined);
+        this.unheard.check(id, this.ctx.clock.now());
         this.ctx.scheduler.schedule(id);
       }),
     );
+    this.unheard.prune();
   }
 
   /**

@@ -24,6 +24,12 @@ export interface EngineFlags {
    */
   pbxSynced: boolean;
   switchFacts: SwitchFacts | null;
+  /**
+   * Set while the agent knows the switch connection is down: the periodic audits, which
+   * ask the switch, wait instead of failing (and logging so) every interval. An engine
+   * nobody tells assumes the switch is up.
+   */
+  switchDown?: boolean;
 }
 
 /** The state the engine's parts share; each part reads and changes only what its job needs. */

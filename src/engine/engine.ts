@@ -94,7 +94,13 @@ export class OffloadEngine {
     };
     evaluator = new Evaluator(
       this.ctx,
-      new FactReader(this.model, source, log),
+      new FactReader(this.model, source, log, (id, ms) => {
+        // Only an offloaded bridge loses media while a change goes unnoticed.
+        const b = this.model.bridges.get(id);
+        if (!b || this.ctx.tracked.get(id)?.state !== 'offloaded') return;
+        b.technologyStale = true;
+        scheduler.scheduleAt(id, clock.now() + ms);
+      }),
       new ViewBuilder(this.ctx, nextHop, localAddrs),
       new Transitions(this.ctx, port),
     );
@@ -115,9 +121,22 @@ export class OffloadEngine {
     const { clock, cfg, scheduler } = this.ctx;
     this.lifecycle.listen();
     const stopped = (): boolean => scheduler.stopped;
+    const whenSwitchUp = (task: () => Promise<void>) => (): Promise<void> =>
+      this.ctx.flags.switchDown ? Promise.resolve() : task();
     this.periodic.push(
-      repeatAfter(clock, cfg.auditIntervalMs, () => this.auditor.audit(), stopped),
-      repeatAfter(clock, cfg.probeIntervalMs, () => this.auditor.probeTick(), stopped),
+      repeatAfter(
+        clock,
+        cfg.auditIntervalMs,
+        whenSwitchUp(() => this.auditor.audit()),
+        stopped,
+      ),
+      repeatAfter(
+        clock,
+        cfg.probeIntervalMs,
+        whenSwitchUp(() => this.auditor.probeTick()),
+        stopped,
+      ),
+      repeatAfter(clock, cfg.relistIntervalMs ?? 30_000, () => this.lifecycle.relist(), stopped),
     );
   }
 
@@ -146,13 +165,23 @@ export class OffloadEngine {
     return this.ctx.flags.killSwitch;
   }
 
-  /** Pins a bridge or channel: `offload` waives soft checks (age, scope, backoff), `revert` forbids. */
+  /** The switch connection went up or down (see `EngineFlags.switchDown`). */
+  setSwitchUp(up: boolean): void {
+    this.ctx.flags.switchDown = !up;
+  }
+
+  /**
+   * Pins a bridge or channel: `offload` waives soft checks (age, scope, backoff), `revert`
+   * forbids. Only ids of a bridge or bridged channel are kept (returned empty otherwise):
+   * the control API answers 404 and the map never grows with names nobody has; the
+   * re-list drops pins whose bridge and channel are gone.
+   */
   pin(id: string, pin: Pin | null): string[] {
-    if (pin === null) this.ctx.pins.delete(id);
-    else this.ctx.pins.set(id, pin);
     const bridges = this.model.bridges.has(id)
       ? [id]
       : [this.model.channels.get(id)?.bridgeId].filter((b): b is string => !!b);
+    if (pin === null) this.ctx.pins.delete(id);
+    else if (bridges.length > 0) this.ctx.pins.set(id, pin);
     for (const b of bridges) {
       const t = this.ctx.tracked.get(b);
       if (t && pin === 'offload') t.backoffUntil = null;

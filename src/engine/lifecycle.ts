@@ -2,6 +2,7 @@ import type { PbxEvent, PbxSource } from '../model/pbx.js';
 import type { FlowPort, FlowRemoved } from '../switch/flow-port.js';
 import type { TimerHandle } from '../time/clock.js';
 import type { EngineContext } from './context.js';
+import { applyListing } from './listing.js';
 import { allBridgeIds } from './tracked.js';
 
 /**
@@ -111,25 +112,63 @@ export class Lifecycle {
    * applying a change already in it again leaves the same state.
    */
   private async resync(restarted: boolean, afterOutage: boolean): Promise<void> {
-    const { model, clock, scheduler } = this.ctx;
-    this.resyncBuffer = [];
     try {
-      const bridges = await this.source.listBridges();
-      const dirty = model.replaceAll(bridges, clock.now());
-      for (const e of this.resyncBuffer) for (const id of model.apply(e, clock.now())) dirty.add(id);
-      this.resyncBuffer = null;
+      const count = await this.applyListing('full');
       this.ctx.flags.pbxSynced = true;
-      this.ctx.log.info('resynced with Asterisk', { bridges: bridges.length, restarted, afterOutage });
-      for (const id of dirty) scheduler.schedule(id);
+      this.ctx.log.info('resynced with Asterisk', { bridges: count, restarted, afterOutage });
       // Calls that ended while we were not listening leave flows behind: remove them.
       await this.fullSync();
     } catch (err) {
       // Keep what we had and what happened since; the next (re)connection lists again.
-      const held = this.resyncBuffer ?? [];
-      this.resyncBuffer = null;
-      for (const e of held) for (const id of model.apply(e, clock.now())) scheduler.schedule(id);
       this.ctx.log.error('resync with Asterisk failed', { error: (err as Error).message });
     }
+  }
+
+  /**
+   * Events are hints; Asterisk's listing is the truth. The periodic re-list (one listing for
+   * all bridges) drops bridges Asterisk no longer has, so a missed hangup cannot leave a flow
+   * that the next idle expiry would add again, and re-reads legs of bridges that changed.
+   * Skipped while disconnected or while another listing runs.
+   */
+  async relist(): Promise<void> {
+    const { ctx } = this;
+    if (this.pbxDown || this.resyncBuffer || !ctx.flags.pbxSynced || ctx.flags.pbxGone) return;
+    try {
+      const before = new Set(ctx.model.bridges.keys());
+      await this.applyListing('cheap');
+      const gone = [...before].filter((id) => !ctx.model.bridges.has(id));
+      if (gone.length > 0) ctx.log.warn('bridges gone without a hangup seen', { bridges: gone });
+      this.prunePins();
+      await ctx.scheduler.idle();
+    } catch (err) {
+      ctx.log.warn('re-list of Asterisk failed', { error: (err as Error).message });
+    }
+  }
+
+  /** Lists every bridge, applies it (events meanwhile on top) and schedules what changed. */
+  private async applyListing(mode: 'full' | 'cheap'): Promise<number> {
+    const { model, clock, scheduler } = this.ctx;
+    const held: PbxEvent[] = [];
+    this.resyncBuffer = held;
+    let dirty = new Set<string>();
+    let count = 0;
+    try {
+      const bridges = await this.source.listBridges();
+      dirty = applyListing(model, bridges, clock.now(), mode);
+      count = bridges.length;
+    } finally {
+      // Applied on top of the listing, or on what we had when it failed.
+      if (this.resyncBuffer === held) this.resyncBuffer = null;
+      for (const e of held) for (const id of model.apply(e, clock.now())) dirty.add(id);
+      for (const id of dirty) scheduler.schedule(id);
+    }
+    return count;
+  }
+
+  /** Pins name bridges or channels; a pin outlives neither, so pins stay as many as the calls. */
+  private prunePins(): void {
+    const { pins, model } = this.ctx;
+    for (const id of pins.keys()) if (!model.bridges.has(id) && !model.channels.has(id)) pins.delete(id);
   }
 
   private pbxDisconnected(reason: string): void {

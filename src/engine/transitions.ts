@@ -16,8 +16,10 @@ import type { BridgeState, LegStatus } from './types.js';
  * No event reports a technology change, and Asterisk moves a bridge back to native_rtp
  * 16–50 ms after a hook goes away: a bridge refused for its technology is read again a few
  * times, spaced out, so a missed hint cannot leave it with Asterisk for the rest of the call.
+ * The first re-reads fall inside that window: ARI has no MixMonitor event, so after
+ * StopMixMonitor these re-reads are what notices the return to native_rtp.
  */
-const TECHNOLOGY_RECHECK_MS = [100, 400, 1600, 6400];
+const TECHNOLOGY_RECHECK_MS = [20, 50, 100, 400, 1600, 6400];
 
 type SyncResult = Awaited<ReturnType<Reconciler['sync']>>;
 

@@ -24,6 +24,11 @@ export interface EngineConfig {
   readonly disconnectGraceMs: number;
   /** Full counter audit of all our flows. */
   readonly auditIntervalMs: number;
+  /**
+   * How often every bridge is listed from Asterisk (one listing), to drop bridges whose
+   * hangup was missed; 0 turns it off. @default 30000
+   */
+  readonly relistIntervalMs?: number;
   /** How often probing bridges' counters are read. */
   readonly probeIntervalMs: number;
   /** No re-offload of a bridge whose media went astray before this long. */

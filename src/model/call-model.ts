@@ -8,6 +8,8 @@ import type {
   SocketAddr,
 } from './pbx.js';
 
+/** Report blocks kept per channel, by source SSRC (most recently reported). */
+const MAX_REPORTED_SSRCS = 4;
 export interface ChannelState {
   info: ChannelInfo;
   bridgeId: string | null;
@@ -162,8 +164,15 @@ export class CallModel {
       case 'rtcp-received': {
         const ch = this.channels.get(e.channelId);
         if (!ch) break;
-        for (const r of e.reports)
+        for (const r of e.reports) {
+          ch.receivedReports.delete(r.sourceSsrc);
           ch.receivedReports.set(r.sourceSsrc, { highestSequence: r.highestSequence, at: now });
+        }
+        // SSRCs are whatever the remote sends; a call has one or two. Keep the latest few.
+        for (const ssrc of ch.receivedReports.keys()) {
+          if (ch.receivedReports.size <= MAX_REPORTED_SSRCS) break;
+          ch.receivedReports.delete(ssrc);
+        }
         if (e.from && ch.leg?.remote && isRtcpOf(e.from, ch.leg.remote)) {
           const first = ch.rtcpFromRemoteAt === null;
           ch.rtcpFromRemoteAt = now;

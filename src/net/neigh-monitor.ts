@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../time/backoff.js';
 import { systemClock, type Clock, type TimerHandle } from '../time/clock.js';
 import { NetError } from './errors.js';
+import { withParentDeathSignal } from './parent-death.js';
 import { parseMonitorLine, type NeighMonitorEvent } from './parse-monitor.js';
 
 /** The part of a child process the monitor uses; injected in unit tests. */
@@ -17,7 +18,11 @@ export interface MonitorProcess {
 
 export type MonitorSpawner = (file: string, args: readonly string[]) => MonitorProcess;
 
-const spawnProcess: MonitorSpawner = (file, args) => spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The child dies with the agent, even a SIGKILLed one (see parent-death.ts). */
+const spawnProcess: MonitorSpawner = (file, args) => {
+  const cmd = withParentDeathSignal(file, args);
+  return spawn(cmd.file, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+};
 
 export type NeighMonitorStatus = 'stopped' | 'running' | 'backoff';
 

@@ -42,6 +42,10 @@ export interface NextHopResolverOptions extends IpCommandOptions {
   readonly solicit?: Solicitor;
   /** At most one nudge per address in this time. @default 1_000 */
   readonly solicitIntervalMs?: number;
+  /** Addresses kept; past it the least recently looked up is forgotten. @default 4096 */
+  readonly maxEntries?: number;
+  /** An address not looked up for this long is forgotten at the next refresh. @default 600_000 */
+  readonly idleMs?: number;
   /** Reads `refresh()` runs at once. @default 4 */
   readonly refreshConcurrency?: number;
   /**
@@ -98,6 +102,14 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   private readonly cache = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<NextHop | null>>();
   private readonly lastSolicit = new Map<string, number>();
+  /**
+   * Last lookup per address, oldest first. Addresses come from calls the remote parties
+   * chose, and nothing upstream calls forget(), so without this the cache (and every
+   * monitor restart's re-read) would grow with every address ever seen.
+   */
+  private readonly used = new Map<string, number>();
+  private readonly maxEntries: number;
+  private readonly idleMs: number;
   private monitor: NeighMonitor | null = null;
   private resyncTimer: TimerHandle | null = null;
   /**
@@ -113,11 +125,30 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     this.clock = options.clock ?? systemClock;
     this.ttlMs = options.ttlMs ?? 60_000;
     this.unknownTtlMs = options.unknownTtlMs ?? 1_000;
+    this.maxEntries = options.maxEntries ?? 4096;
+    this.idleMs = options.idleMs ?? 600_000;
+  }
+
+  private touch(key: string): void {
+    this.used.delete(key);
+    this.used.set(key, this.clock.now());
+    for (const oldest of this.used.keys()) {
+      if (this.used.size <= this.maxEntries) break;
+      this.forgetKey(oldest);
+    }
+  }
+
+  private forgetKey(key: string): void {
+    this.cache.delete(key);
+    this.inflight.delete(key);
+    this.lastSolicit.delete(key);
+    this.used.delete(key);
   }
 
   /** The next hop toward `address`, `null` while the kernel has no usable MAC for it. */
   lookup(address: string): Promise<NextHop | null> {
     const key = canonicalAddress(address).address;
+    this.touch(key);
     const entry = this.cache.get(key);
     if (entry !== undefined && !this.expired(entry)) return Promise.resolve(entry.hop);
     return this.read(key);
@@ -130,10 +161,7 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
 
   /** Drops an address no flow needs any more, including a kept MAC. */
   forget(address: string): void {
-    const key = canonicalAddress(address).address;
-    this.cache.delete(key);
-    this.inflight.delete(key);
-    this.lastSolicit.delete(key);
+    this.forgetKey(canonicalAddress(address).address);
   }
 
   /** Addresses currently cached. */
@@ -146,7 +174,10 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
    * at a time so a large cache does not fork hundreds of `ip` processes at once.
    */
   async refresh(): Promise<RefreshResult> {
-    const addresses = [...this.cache.keys()];
+    // Only addresses still in use are re-read: the rest are forgotten first.
+    const now = this.clock.now();
+    for (const [key, at] of this.used) if (now - at > this.idleMs) this.forgetKey(key);
+    const addresses = [...this.cache.keys()].filter((k) => this.used.has(k));
     const failed: { address: string; error: NetError }[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {

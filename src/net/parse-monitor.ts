@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { parseIpAddress } from '../model/address.js';
 import { isNeighState } from './neigh-state.js';
 
 /** One line of `ip monitor neigh` (or `ip -ts monitor neigh`). */
@@ -41,8 +41,10 @@ export function parseMonitorLine(line: string): NeighMonitorEvent | null {
     kind = 'miss';
     tokens.shift();
   }
-  const address = tokens.shift();
-  if (address === undefined || isIP(address) === 0) return null;
+  // Canonical text (model/address.ts), so monitor lines key the cache as lookups do.
+  const parsed = parseIpAddress(tokens.shift() ?? '');
+  if (!parsed.ok) return null;
+  const address = parsed.address;
 
   let device: string | null = null;
   let lladdr: string | null = null;

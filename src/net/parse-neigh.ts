@@ -1,3 +1,4 @@
+import { parseIpAddress } from '../model/address.js';
 import { NetError } from './errors.js';
 import { hasFlag, isObject, stringArrayField, stringField } from './json-fields.js';
 
@@ -20,8 +21,9 @@ export function parseNeighShow(json: unknown): NeighEntry[] {
   const entries: NeighEntry[] = [];
   for (const item of json as unknown[]) {
     if (!isObject(item)) continue;
-    const address = stringField(item, 'dst');
-    if (address === null) continue;
+    const parsed = parseIpAddress(stringField(item, 'dst') ?? '');
+    if (!parsed.ok) continue;
+    const address = parsed.address;
     entries.push({
       address,
       device: stringField(item, 'dev'),

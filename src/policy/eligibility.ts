@@ -153,9 +153,14 @@ function legRefusal(m: LegView, cfg: PolicyConfig): Refusal | null {
   return null;
 }
 
+/**
+ * Only the switch confirms a remote: Asterisk's own "learned" flag is not enough, because
+ * right after a re-INVITE the module reads the announced address as confirmed (its packet
+ * counter is not reset) while the phone may keep sending from the old port, where Asterisk
+ * then re-learns it. A rewrite toward the announced port would send audio nowhere.
+ */
 function remoteConfirmed(m: LegView, cfg: PolicyConfig): boolean {
   if (cfg.trustRemoteAddress) return true;
-  if (m.leg!.remoteLearned === true) return true;
   return (m.probedIngressPackets ?? 0) > 0;
 }
 

@@ -166,9 +166,14 @@ describe('call set-up and teardown', () => {
       (m) => m.get('Linkedid') === c.caller.uniqueid || m.get('BridgeUniqueid') === c.bridgeId,
     );
     // The caller's phone sent BYE (HangupRequest); it ran Dial, so its dialplan ends with a
-    // soft hangup; the dialled callee is simply hung up.
+    // soft hangup; the dialled callee is simply hung up. Before the first BridgeLeave both
+    // channels get BRIDGEPEER and BRIDGEPVTCALLID emptied (basic-call.jsonl).
     expect(names(evs)).toEqual([
       'HangupRequest',
+      'VarSet',
+      'VarSet',
+      'VarSet',
+      'VarSet',
       'BridgeLeave',
       'SoftHangupRequest',
       'Hangup',

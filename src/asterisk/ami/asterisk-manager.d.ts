@@ -44,8 +44,12 @@ declare module 'asterisk-manager' {
 
     interface Instance {
       readonly options: Options;
-      /** Opens the TCP connection; `callback` runs on connect only, never on failure. */
-      connect(port: number, host: string, callback?: () => void): void;
+      /**
+       * Opens the TCP connection; `callback` runs on connect only, never on failure. `port`
+       * goes to `net.createConnection(port, host)` as is, so net.connect options work too
+       * (the connection passes `onread` to put its read guard in front of the parser).
+       */
+      connect(port: number | import('node:net').NetConnectOpts, host: string, callback?: () => void): void;
       /**
        * Sends `Action: login` with the stored credentials and `Event: on|off` (a header
        * Asterisk does not read: it reads `Events`). On success the actions held since

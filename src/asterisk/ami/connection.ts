@@ -11,67 +11,28 @@
 
 import Manager from 'asterisk-manager';
 import PQueue from 'p-queue';
-import { backoffDelay, type BackoffOptions } from '../../time/backoff.js';
+import { backoffDelay } from '../../time/backoff.js';
 import {
   AmiAuthError,
-  AmiBadArgumentError,
   AmiDisconnectedError,
   AmiError,
   AmiTimeoutError,
   type AmiClientError,
 } from './errors.js';
+import { checkAction, firstString } from './action-check.js';
+import {
+  type AmiAction,
+  type AmiConnectionOptions,
+  type AmiConnectionStats,
+  type AmiDown,
+  type AmiStatus,
+} from './connection-types.js';
 import { ListCollector, type AmiListResult } from './list-action.js';
-import type { AmiLogger } from './logger.js';
 import { AmiMessage } from './message.js';
+import { guardedSocketOptions } from './read-guard.js';
 
-export type AmiStatus =
-  'idle' | 'connecting' | 'authenticating' | 'ready' | 'reconnecting' | 'stopping' | 'stopped';
-
-/** An action as Asterisk names it: `{ Action: 'Getvar', Channel: …, Variable: … }`. */
-export type AmiAction = { readonly Action: string } & Readonly<Record<string, string>>;
-
-export interface AmiQueueOptions {
-  /** Requests in flight at once. @default 4 */
-  readonly concurrency: number;
-  /** Requests started per `intervalMs`. @default 200 */
-  readonly intervalCap: number;
-  /** @default 1000 */
-  readonly intervalMs: number;
-}
-
-export interface AmiConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly username: string;
-  readonly secret: string;
-  /** Sent as `Action: Events` / `EventMask:` right after login. */
-  readonly eventMask: string;
-  /** Per request; for list actions, the longest wait between two items. */
-  readonly requestTimeoutMs: number;
-  readonly connectTimeoutMs: number;
-  /** `Ping` period while ready (silent drops, asterisk-manager #18); 0 = off. */
-  readonly pingIntervalMs: number;
-  readonly reconnect: BackoffOptions;
-  readonly queue: AmiQueueOptions;
-  /** ActionID prefix; ours are `<prefix><epoch>-<n>`. */
-  readonly actionIdPrefix: string;
-  readonly logger: AmiLogger;
-  readonly random: () => number;
-}
-
-export interface AmiConnectionStats {
-  readonly requests: number;
-  readonly events: number;
-  /** Sessions re-established after a loss. */
-  readonly reconnects: number;
-  readonly timeouts: number;
-  /** Estimated bytes of replies and events received. */
-  readonly bytesIn: number;
-}
-
-/** Protocol limits of main/manager.c: longer lines fail the whole message. */
-const MAX_LINE_BYTES = 1024;
-const MAX_HEADERS = 128;
+export { checkAction };
+export * from './connection-types.js';
 
 interface Pending {
   readonly action: string;
@@ -80,12 +41,6 @@ interface Pending {
   readonly resolve: (value: AmiMessage | AmiListResult) => void;
   readonly reject: (err: AmiClientError) => void;
   timer: ReturnType<typeof setTimeout> | null;
-}
-
-export interface AmiDown {
-  readonly reason: string;
-  /** Whether the session had been ready (a `connected` was reported for it). */
-  readonly wasReady: boolean;
 }
 
 export class AmiConnection {
@@ -208,7 +163,16 @@ export class AmiConnection {
       () => this.#abandon(epoch, `no connection within ${this.#options.connectTimeoutMs} ms`),
       this.#options.connectTimeoutMs,
     );
-    manager.connect(this.#options.port, this.#options.host, () => this.#onTcpConnected(epoch, manager));
+    const socketOptions = guardedSocketOptions(this.#options, {
+      dropped: (d) => epoch === this.#epoch && this.#malformedListeners.forEach((l) => l(d.field, d.detail)),
+      tooLarge: (err) => {
+        if (epoch !== this.#epoch) return;
+        this.#options.logger.error('ami message over the read limit; reconnecting', { code: err.code });
+        for (const l of this.#malformedListeners) l('message', err.message);
+        this.#abandon(epoch, err.message);
+      },
+    });
+    manager.connect(socketOptions, this.#options.host, () => this.#onTcpConnected(epoch, manager));
   }
 
   #onTcpConnected(epoch: number, manager: Manager.Instance): void {
@@ -450,10 +414,7 @@ export class AmiConnection {
     this.#pending.delete(id);
   }
 
-  /**
-   * The library calls these from its socket's data handler: a throw would be uncaught and
-   * end the process, so one message that breaks a reader is counted and dropped instead.
-   */
+  /** Library callbacks run in its socket data handler, where a throw would end the process. */
   #guarded(what: 'event' | 'reply', deliver: () => void): void {
     try {
       deliver();
@@ -484,30 +445,4 @@ export class AmiConnection {
     this.#stats.events++;
     for (const l of this.#eventListeners) l(msg);
   }
-}
-
-function firstString(v: Manager.Message[string]): string {
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v)) return v[0] ?? '';
-  return '';
-}
-
-/**
- * Refuses what would corrupt or fail the message on Asterisk's side: CR/LF in a value (it
- * would start a new header), lines over 1024 bytes and more than 128 headers (manager.c).
- */
-export function checkAction(action: AmiAction): AmiBadArgumentError | null {
-  const entries = Object.entries(action);
-  if (entries.length + 1 > MAX_HEADERS)
-    return new AmiBadArgumentError(action.Action, '*', `count exceeds ${MAX_HEADERS}`);
-  for (const [k, v] of entries) {
-    if (k.toLowerCase() === 'actionid')
-      return new AmiBadArgumentError(action.Action, k, 'is set by the connection');
-    if (/[\r\n]/.test(k) || /[\r\n]/.test(v))
-      return new AmiBadArgumentError(action.Action, k, 'contains CR or LF');
-    if (Buffer.byteLength(`${k}: ${v}\r\n`) > MAX_LINE_BYTES) {
-      return new AmiBadArgumentError(action.Action, k, `line exceeds ${MAX_LINE_BYTES} bytes`);
-    }
-  }
-  return null;
 }

@@ -4,7 +4,12 @@
  */
 
 export type AmiErrorCode =
-  'AMI_ERROR' | 'AMI_TIMEOUT' | 'AMI_DISCONNECTED' | 'AMI_AUTH_FAILED' | 'AMI_BAD_ARGUMENT';
+  | 'AMI_ERROR'
+  | 'AMI_TIMEOUT'
+  | 'AMI_DISCONNECTED'
+  | 'AMI_AUTH_FAILED'
+  | 'AMI_BAD_ARGUMENT'
+  | 'AMI_MESSAGE_TOO_LARGE';
 
 /** Base of every error the AMI source rejects with. */
 export abstract class AmiClientError extends Error {
@@ -68,5 +73,17 @@ export class AmiBadArgumentError extends AmiClientError {
   ) {
     super(`${action}: field ${field} ${detail}`);
     this.name = 'AmiBadArgumentError';
+  }
+}
+
+/** Asterisk (or whatever answers on its port) sent a message longer than the read limit. */
+export class AmiMessageTooLargeError extends AmiClientError {
+  readonly code = 'AMI_MESSAGE_TOO_LARGE' as const;
+  constructor(
+    /** The limit exceeded, e.g. `1048576 bytes` or `2048 lines`. */
+    readonly limit: string,
+  ) {
+    super(`AMI message exceeds ${limit} without ending; connection closed`);
+    this.name = 'AmiMessageTooLargeError';
   }
 }

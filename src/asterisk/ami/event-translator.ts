@@ -125,6 +125,9 @@ const handlerTable: Readonly<Record<string, Handler>> = {
   varset: (m, p) => {
     const name = Object.keys(m.variables('variable'))[0] ?? m.get('Variable') ?? '';
     if (!PATH_HINT_VARIABLES.has(name.trim().toUpperCase())) return null;
+    // Emptied right before a party leaves the bridge (hangup, transfer): BridgeLeave
+    // follows; reading the legs now would only ask about channels on their way out.
+    if ((m.get('Value') ?? '').trim() === '') return null;
     return { kind: 'media-path-hint', channelId: requireField(m, 'Uniqueid', p) };
   },
   // Cause/Cause-txt always; TechCause only when non-zero (20.17/22.7+), not needed here.

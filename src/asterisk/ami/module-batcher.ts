@@ -22,19 +22,55 @@ interface Batch {
  */
 export class ModuleBatcher {
   #state: 'unknown' | 'loaded' | 'absent' = 'unknown';
+  /** The last detection found it absent, or a listing failed: a later find is news. */
+  #missed = false;
   #detecting: Promise<void> | null = null;
   #pending: Batch | null = null;
   #reads = 0;
+  #recheck: ReturnType<typeof setTimeout> | null = null;
+  /** What was last logged, so a periodic re-detection says nothing new. */
+  #announced: 'loaded' | 'absent' | null = null;
+  readonly #appeared: (() => void)[] = [];
 
   constructor(
     private readonly connection: ModuleAmiConnection,
-    private readonly options: { readonly now: () => number; readonly logger: AmiLogger },
+    private readonly options: {
+      readonly now: () => number;
+      readonly logger: AmiLogger;
+      /** While absent, detection runs again this often. @default 60000 */
+      readonly recheckMs?: number;
+    },
   ) {}
 
   /** After every (re)connection: the module may have been loaded or unloaded meanwhile. */
   reset(): void {
     this.#state = 'unknown';
     this.#detecting = null;
+    this.#cancelRecheck();
+  }
+
+  /** Stops the periodic re-detection (the source is stopping). */
+  stop(): void {
+    this.#cancelRecheck();
+  }
+
+  /**
+   * Called when the module is found loaded after it was missing (loaded at run time,
+   * reloaded): legs read meanwhile lack what only the module tells, so read them again.
+   */
+  onAppeared(listener: () => void): void {
+    this.#appeared.push(listener);
+  }
+
+  /**
+   * Asterisk's `Load`, `Unload` and `Reload` events (main/loader.c): a change of this module,
+   * or a reload of everything (no module named), is detected again at once.
+   */
+  moduleEvent(module: string): void {
+    const m = module.trim().toLowerCase();
+    if (m !== '' && !m.startsWith('res_rtp_offload')) return;
+    this.reset();
+    void this.#detect();
   }
 
   get reads(): number {
@@ -88,7 +124,9 @@ export class ModuleBatcher {
               resolve(read);
             },
             (err: unknown) => {
-              if (isUnknownActionError(err)) this.#state = 'absent';
+              // This request falls back to Getvar; an unloaded module is looked for again.
+              this.#missed = true;
+              if (isUnknownActionError(err)) this.#becameAbsent();
               this.options.logger.warn('res_rtp_offload listing failed; reading legs with Getvar', {
                 error: (err as Error).message,
               });
@@ -105,10 +143,37 @@ export class ModuleBatcher {
     return batch.result;
   }
 
+  #becameAbsent(): void {
+    this.#state = 'absent';
+    this.#missed = true;
+    this.#cancelRecheck();
+    this.#recheck = setTimeout(() => {
+      this.#recheck = null;
+      if (this.#state !== 'absent') return;
+      this.#state = 'unknown';
+      this.#detecting = null;
+      void this.#detect();
+    }, this.options.recheckMs ?? 60_000);
+    this.#recheck.unref?.();
+  }
+
+  #cancelRecheck(): void {
+    if (this.#recheck) clearTimeout(this.#recheck);
+    this.#recheck = null;
+  }
+
   async #detect(): Promise<void> {
     this.#detecting ??= detectModule(this.connection).then(
       (d) => {
-        this.#state = d;
+        const news = d === 'loaded' && this.#missed;
+        if (d === 'absent') this.#becameAbsent();
+        else this.#state = d;
+        if (news) {
+          this.#missed = false;
+          for (const l of this.#appeared) l();
+        }
+        if (d === this.#announced) return;
+        this.#announced = d;
         this.options.logger.info(
           d === 'loaded'
             ? 'res_rtp_offload is loaded: legs are read with RtpOffloadList'

@@ -109,6 +109,17 @@ export class AmiSource implements PbxSource {
       now: this.#options.now,
       logger: this.#options.logger,
     });
+    // The module back after it was missing: what legs lacked (payload types, learned
+    // remotes) is read again through the resync every (re)connection runs.
+    this.#module.onAppeared(() => {
+      if (this.#connection.status !== 'ready' || this.#buffered) return;
+      this.#fanout.emit({
+        kind: 'connected',
+        source: this.name,
+        startupTime: this.#startupTime ?? '',
+        restarted: false,
+      });
+    });
     this.#connection.onReady(() => void this.#onReady());
     this.#connection.onDown((down) => this.#onDown(down.reason, down.wasReady));
     this.#connection.onAuthFailed((err) => this.#start.fail(err));
@@ -136,6 +147,7 @@ export class AmiSource implements PbxSource {
   async stop(): Promise<void> {
     this.#start.fail(new AmiDisconnectedError('connect', 'stopped'));
     this.#technology.cancel(new AmiDisconnectedError('BridgeInfo', 'stopped'));
+    this.#module.stop();
     await this.#connection.stop();
   }
 
@@ -208,15 +220,19 @@ export class AmiSource implements PbxSource {
   }
 
   async readLeg(channel: ChannelInfo): Promise<RtpLeg> {
+    const gone = this.#fanout.gone;
+    gone.check(channel.id, channel.name);
     this.#legReads++;
     // The module tells what Getvar cannot: whether the remote was learned, and the
     // payload-type numbers of each leg.
     const fromModule = await this.#module.leg(channel.id);
     if (fromModule) return fromModule;
+    // The module lists no channel that hung up meanwhile: no Getvar for it either.
+    gone.check(channel.id, channel.name);
     const facts = channel.driver === 'pjsip' ? await this.endpointFacts(channel).catch(() => null) : null;
     const result = await readRtpLeg(
       {
-        getvar: (id, variable) => this.#getvar(id, variable),
+        getvar: (id, variable) => gone.guard(id, channel.name, () => this.#getvar(id, variable)),
         sipDirectMedia: (peer) => this.#sipDirectMedia(peer),
         heldByEvents: (id) => this.#fanout.held.has(id),
         now: this.#options.now,
@@ -245,6 +261,8 @@ export class AmiSource implements PbxSource {
   }
 
   async setChannelVars(channelId: string, vars: Readonly<Record<string, string>>): Promise<void> {
+    // A channel that hung up has none (No such channel); the UserEvent carries the counts.
+    if (this.#fanout.gone.has(channelId)) return;
     // Setvar takes one Variable/Value pair per action (manager.c action_setvar).
     await Promise.all(
       Object.entries(vars).map(([name, value]) =>
@@ -335,7 +353,10 @@ export class AmiSource implements PbxSource {
       return;
     }
     if (t.kind === 'ignored') {
-      if (t.eventName.toLowerCase() === 'shutdown') {
+      const name = t.eventName.toLowerCase();
+      if (name === 'load' || name === 'unload' || name === 'reload')
+        this.#module.moduleEvent(msg.get('Module') ?? '');
+      if (name === 'shutdown') {
         // Event: Shutdown precedes the close (class system): say why in `disconnected`.
         this.#shutdownNote = `Asterisk shutdown (${msg.get('Shutdown') ?? '?'}, restart ${msg.get('Restart') ?? '?'})`;
       }

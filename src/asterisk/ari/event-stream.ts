@@ -19,6 +19,7 @@
 import ariClient, { type Client } from 'ari-client';
 import { backoffDelay, type BackoffOptions } from '../../time/backoff.js';
 import type { AmiLogger } from '../ami/logger.js';
+import { routeLibraryLog } from './library-log.js';
 import { AriAuthError, redactApiKey, type AriClientError } from './errors.js';
 
 export type AriStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'stopped';
@@ -107,6 +108,7 @@ export class AriEventStream {
     try {
       await this.#o.probe();
       if (gen !== this.#generation) return;
+      routeLibraryLog(this.#o.logger);
       client = await withTimeout(
         (this.#o.connect ?? ariClient.connect)(this.#o.url, this.#o.username, this.#o.password),
         this.#o.connectTimeoutMs,

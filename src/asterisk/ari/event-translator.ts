@@ -90,6 +90,8 @@ const handlers: Readonly<Record<string, Handler>> = {
   ChannelVarset: (ev, p) => {
     const name = requireString(ev, 'variable', p);
     if (!PATH_HINT_VARIABLES.has(name.toUpperCase())) return null;
+    // Emptied right before a party leaves the bridge (hangup, transfer): see the AMI translator.
+    if (name.toUpperCase() !== 'MIXMONITOR_FILENAME' && stringOr(ev, 'value', p).trim() === '') return null;
     const channel = optionalObject(ev, 'channel', p);
     if (!channel) return null;
     return { kind: 'media-path-hint', channelId: requireString(channel, 'id', p, 'channel.id') };

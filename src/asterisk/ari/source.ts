@@ -235,15 +235,18 @@ export class AriSource implements PbxSource {
    * channel is gone.
    */
   async readLeg(channel: ChannelInfo): Promise<RtpLeg> {
+    const gone = this.#fanout.gone;
+    gone.check(channel.id, channel.name);
     this.#legReads++;
     const facts = channel.driver === 'pjsip' ? await this.endpointFacts(channel).catch(() => null) : null;
     const failed: string[] = [];
     const result = await readRtpLeg(
       {
-        getvar: (id, variable) => {
-          this.#variableReads++;
-          return readChannelVariable(this.#http, id, variable, (why) => failed.push(why));
-        },
+        getvar: (id, variable) =>
+          gone.guard(id, channel.name, () => {
+            this.#variableReads++;
+            return readChannelVariable(this.#http, id, variable, (why) => failed.push(why));
+          }),
         // chan_sip's peer settings (SIPshowpeer) have no ARI counterpart: direct media unknown,
         // which the reader takes as on (the unsafe value).
         sipDirectMedia: () => Promise.resolve(null),
@@ -258,6 +261,8 @@ export class AriSource implements PbxSource {
           : {}),
       },
     );
+    // 404s of a channel that hung up while it was read say nothing wrong.
+    gone.check(channel.id, channel.name);
     if (result.leg.local) this.#fanout.boundAddress.set(channel.id, result.leg.local);
     if (result.problems.length > 0 || failed.length > 0) {
       this.#options.logger.warn('rtp leg partly unreadable', {
@@ -305,6 +310,8 @@ export class AriSource implements PbxSource {
 
   /** `POST /channels/{id}/variable` takes one variable per request (ast_ari_channels_set_channel_var). */
   async setChannelVars(channelId: string, vars: Readonly<Record<string, string>>): Promise<void> {
+    // A channel that hung up has no variables to set (404); the UserEvent carries the counts.
+    if (this.#fanout.gone.has(channelId)) return;
     const path = `/channels/${encodeURIComponent(channelId)}/variable`;
     await Promise.all(
       Object.entries(vars).map(([variable, value]) => this.#http.post(path, { variable, value })),

@@ -1,5 +1,6 @@
 import type { PbxEvent, SocketAddr } from '../../model/pbx.js';
 import type { AmiLogger } from '../ami/logger.js';
+import { GoneChannels } from './gone-channels.js';
 
 /**
  * What the AMI and ARI sources do with every translated event: fold the back-to-back
@@ -12,6 +13,8 @@ export class PbxEventFanout {
   readonly held = new Set<string>();
   /** Bound RTP address per channel: fixed for the life of the RTP instance. */
   readonly boundAddress = new Map<string, SocketAddr>();
+  /** Channels whose hangup was seen: never read again. */
+  readonly gone = new GoneChannels();
   readonly #listeners: ((event: PbxEvent) => void)[] = [];
   #lastHintChannel: string | null = null;
 
@@ -37,6 +40,7 @@ export class PbxEventFanout {
         this.held.delete(event.channelId);
         break;
       case 'hangup':
+        this.gone.add(event.channelId);
         this.held.delete(event.channelId);
         this.boundAddress.delete(event.channelId);
         break;
@@ -59,6 +63,8 @@ export class PbxEventFanout {
 
   /** The connection was lost: hangups may be missed, and a restarted Asterisk reuses nothing. */
   connectionLost(): void {
+    // An unhold sent while down is never seen: a stale entry would keep a leg "held" for ever.
+    this.held.clear();
     this.boundAddress.clear();
     this.#lastHintChannel = null;
   }

@@ -262,6 +262,10 @@ describe('translateEvent', () => {
       'VarSet of another variable',
       `Event: VarSet\nPrivilege: dialplan,all\n${bobPjsip}\nVariable: DIALSTATUS\nValue: ANSWER`,
     ],
+    [
+      'VarSet BRIDGEPEER emptied (the party leaves its bridge: hangup, transfer)',
+      `Event: VarSet\nPrivilege: dialplan,all\n${bobPjsip}\nVariable: BRIDGEPEER\nValue: `,
+    ],
     ['FullyBooted', `Event: FullyBooted\nPrivilege: system,all\nStatus: Fully Booted`],
     [
       'DTMFEnd',
@@ -302,7 +306,7 @@ describe('translateEvent', () => {
     [
       'RTCPReceived with an unparseable From',
       `Event: RTCPReceived\n${bobPjsip}\nFrom: not-an-address:x\nReportCount: 0`,
-      ["From 'not-an-address:x' is not an address (bad IP address 'not-an-address')"],
+      ["From 'not-an-address:x' is not an address ('not-an-address' is not an IP address)"],
     ],
   ])('%s is malformed, with what was wrong', (_name, text, problems) => {
     expect(translateEvent(amiText(text))).toMatchObject({ kind: 'malformed', problems });

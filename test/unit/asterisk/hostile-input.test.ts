@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AmiConnection, type AmiConnectionOptions } from '../../../src/asterisk/ami/connection.js';
 import { AmiSource } from '../../../src/asterisk/ami/source.js';
 import { AmiMessage } from '../../../src/asterisk/ami/message.js';
 import { translateEvent } from '../../../src/asterisk/ami/event-translator.js';
 import { translateAriFrame } from '../../../src/asterisk/ari/event-translator.js';
 import { MalformedCounter } from '../../../src/asterisk/shared/malformed-inputs.js';
+import { PbxEventFanout } from '../../../src/asterisk/shared/event-fanout.js';
 import type { PbxEvent } from '../../../src/model/pbx.js';
 import { AmiPeer } from './helpers/ami-peer.js';
 import { collectingLogger, until } from './helpers/logger.js';
@@ -116,5 +118,114 @@ describe('AMI over a real socket', () => {
     await until(() => events.some((e) => e.kind === 'hangup'));
     const kinds = events.map((e) => e.kind);
     expect(kinds).toEqual(['connected', 'hangup']);
+  });
+});
+
+describe('the bounded AMI read path', () => {
+  let peer: AmiPeer;
+  let conn: AmiConnection | null = null;
+  const log = collectingLogger();
+
+  beforeEach(async () => {
+    peer = new AmiPeer();
+    await peer.listen();
+    log.lines.length = 0;
+  });
+  afterEach(async () => {
+    await conn?.stop();
+    conn = null;
+    await peer.close();
+  });
+
+  function connect(over: Partial<AmiConnectionOptions> = {}): AmiConnection {
+    conn = new AmiConnection({
+      host: '127.0.0.1',
+      port: peer.port,
+      username: peer.username,
+      secret: peer.secret,
+      eventMask: 'call',
+      requestTimeoutMs: 1000,
+      connectTimeoutMs: 1000,
+      pingIntervalMs: 0,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 50, factor: 2, jitter: 0 },
+      queue: { concurrency: 4, intervalCap: 1000, intervalMs: 1000 },
+      actionIdPrefix: 't-',
+      logger: log,
+      random: () => 0.5,
+      ...over,
+    });
+    return conn;
+  }
+
+  it('closes a session whose message passes the limit, with a typed reason, and reconnects', async () => {
+    const c = connect({ maxMessageBytes: 64 * 1024 });
+    const downs: string[] = [];
+    c.onDown((d) => downs.push(d.reason));
+    const dropped: string[] = [];
+    c.onMalformed((what) => dropped.push(what));
+    c.start();
+    await until(() => c.status === 'ready');
+    const logins = peer.received('login').length;
+    // A message that never ends, in many reads: the library alone re-scans all of it each time.
+    const chunk = 'X-Pad: ' + 'a'.repeat(1000) + '\r\n';
+    for (let i = 0; i < 100; i++) peer.rawToAll(chunk);
+    await until(() => downs.length > 0, 5000);
+    expect(downs[0]).toContain('exceeds 65536 bytes');
+    expect(dropped).toContain('message');
+    await until(() => c.status === 'ready' && peer.received('login').length > logins, 5000);
+    // The new session works: a request is answered.
+    const pong = await c.request({ Action: 'Ping' });
+    expect(pong.get('Ping')).toBe('Pong');
+  });
+
+  it('passes a message of many lines within the limit whole, across reads', async () => {
+    const c = connect();
+    const got: AmiMessage[] = [];
+    c.onEvent((m) => got.push(m));
+    c.start();
+    await until(() => c.status === 'ready');
+    const body = ['Event: Big', ...Array.from({ length: 200 }, (_, i) => `X-Pad${i}: ${'b'.repeat(50)}`)];
+    const text = body.join('\r\n') + '\r\n\r\n';
+    for (let i = 0; i < text.length; i += 700) peer.rawToAll(text.slice(i, i + 700));
+    await until(() => got.length === 1);
+    expect(got[0]?.get('X-Pad199')).toBe('b'.repeat(50));
+  });
+
+  it.each([
+    ['Event: rawevent', 'Event'],
+    ['Event: close', 'Event'],
+    ['Event: error', 'Event'],
+    ['Event: t-1-1', 'Event'],
+    ['Event: UserEvent\r\nUserEvent: a\r\nUserEvent: b', 'UserEvent'],
+    ['Response: Success\r\nActionID: close', 'ActionID'],
+    ['Response: Follows\r\nPrivilege: Command\r\nhello\r\n--END COMMAND--', 'Response'],
+    ['Event: Hangup\r\n__proto__: x\r\nUniqueid: 1.1', '__proto__'],
+  ])('drops %j before the library mishandles it, and the session goes on', async (text, field) => {
+    const c = connect();
+    const got: string[] = [];
+    c.onEvent((m) => got.push(m.eventName ?? ''));
+    const dropped: string[] = [];
+    c.onMalformed((what) => dropped.push(what));
+    const downs: string[] = [];
+    c.onDown((d) => downs.push(d.reason));
+    c.start();
+    await until(() => c.status === 'ready');
+    peer.rawToAll(`${text}\r\n\r\n`);
+    peer.event([['Event', 'FullyBooted']]);
+    await until(() => got.includes('FullyBooted'));
+    expect(dropped).toEqual([field]);
+    expect(downs).toEqual([]);
+    expect(c.status).toBe('ready');
+    expect((await c.request({ Action: 'Ping' })).get('Ping')).toBe('Pong');
+  });
+});
+
+describe('per-channel facts do not outlive the connection', () => {
+  it('forgets holds when the connection drops: an unhold sent meanwhile is never seen', () => {
+    const fanout = new PbxEventFanout(collectingLogger());
+    fanout.deliver({ kind: 'channel-hold', channelId: '1.1' });
+    expect(fanout.held.has('1.1')).toBe(true);
+    fanout.connectionLost();
+    expect(fanout.held.size).toBe(0);
   });
 });

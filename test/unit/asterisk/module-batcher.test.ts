@@ -87,3 +87,56 @@ describe('reading legs through res_rtp_offload', () => {
     expect(conn.lists.length).toBe(2);
   });
 });
+
+describe('the module found again after it went missing', () => {
+  /** A peer whose module can be unloaded and loaded between requests. */
+  function switchable(): ModuleAmiConnection & { loaded: boolean; lists: number } {
+    const absent = peer(false);
+    const present = peer(true);
+    const p = {
+      loaded: false,
+      lists: 0,
+      request: (a: AmiAction) => (p.loaded ? present : absent).request(a),
+      requestList: (a: AmiAction) => {
+        p.lists++;
+        return (p.loaded ? present : absent).requestList(a);
+      },
+    };
+    return p;
+  }
+
+  it('looks for it again periodically and says when it is back', async () => {
+    const conn = switchable();
+    const b = new ModuleBatcher(conn, { now: () => 0, logger: silentLogger, recheckMs: 20 });
+    let appeared = 0;
+    b.onAppeared(() => appeared++);
+    expect(await b.leg('1.1')).toBeNull();
+    expect(b.loaded).toBe(false);
+    conn.loaded = true;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.loaded).toBe(true);
+    expect(appeared).toBe(1);
+    b.stop();
+  });
+
+  it('after a listing failed because it was unloaded, finds it on its Load event', async () => {
+    const conn = switchable();
+    conn.loaded = true;
+    const b = new ModuleBatcher(conn, { now: () => 0, logger: silentLogger });
+    let appeared = 0;
+    b.onAppeared(() => appeared++);
+    await b.leg('1.1');
+    expect(b.loaded).toBe(true);
+    conn.loaded = false; // module unload: the next listing is an unknown action
+    expect(await b.leg('1.2')).toBeNull();
+    expect(b.loaded).toBe(false);
+    conn.loaded = true;
+    b.moduleEvent('res_rtp_offload.so');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(b.loaded).toBe(true);
+    expect(appeared).toBe(1);
+    b.moduleEvent('res_pjsip.so'); // another module: nothing to do
+    expect(b.loaded).toBe(true);
+    b.stop();
+  });
+});

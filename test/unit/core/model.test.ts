@@ -75,6 +75,16 @@ describe('the call model', () => {
     expect(m.channels.get('1.2')!.legStale).toBe(true);
   });
 
+  it('keeps the reports of at most four SSRCs per channel, the most recently reported', () => {
+    const m = bridged();
+    for (let ssrc = 1; ssrc <= 1000; ssrc++) {
+      const block = { sourceSsrc: ssrc, fractionLost: 0, cumulativeLost: 0, highestSequence: ssrc };
+      m.apply({ kind: 'rtcp-received', channelId: '1.1', from: null, reports: [block] }, ssrc);
+    }
+    const reports = m.channels.get('1.1')!.receivedReports;
+    expect([...reports.keys()]).toEqual([997, 998, 999, 1000]);
+  });
+
   it('counts RTCP from the remote only when it comes from the remote RTP port + 1', () => {
     const m = bridged();
     m.setLeg('1.1', rtpLeg('1.1', v4('198.51.100.1', 10000), v4('198.51.100.10', 4000)));

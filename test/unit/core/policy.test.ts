@@ -139,13 +139,15 @@ describe('eligibility', () => {
     expect(held.offload === false && held.probe).toBe(false);
   });
 
-  it('accepts a remote the source says was learned, without a probe', () => {
+  it('asks the switch to confirm even a remote the source says was learned (re-INVITE: the module reads the announced port as confirmed)', () => {
     const d = decide(
       withA({ probedIngressPackets: null, leg: { ...A.leg!, remoteLearned: true } }),
       policy,
       ctx,
     );
-    expect(d.offload).toBe(true);
+    expect(d.offload === false && d.probe && d.reason).toBe('remote-not-learned');
+    const seen = decide(withA({ probedIngressPackets: 3, leg: { ...A.leg!, remoteLearned: true } }), policy, ctx);
+    expect(seen.offload).toBe(true);
   });
 
   it('accepts rtp_timeout once RTCP came from both remotes', () => {

@@ -194,11 +194,29 @@ describe('technology re-reads', () => {
     expect(s.engine.statusOf('B')?.state).toBe('offloaded');
   });
 
+  it('reads the technology once more shortly after a hint that came before the change (ARI MIXMONITOR_FILENAME)', async () => {
+    const s = setup();
+    await bridge(s);
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    // The variable is set, the technology read still says native_rtp, then the hook moves the bridge.
+    s.source.emit({ kind: 'media-path-hint', channelId: '1.1' });
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    s.source.tech.set('B', 'simple_bridge');
+    const reads = s.source.requests;
+    s.clock.advance(10);
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'not-offloaded', reason: 'technology' });
+    expect(s.source.requests).toBeGreaterThan(reads);
+  });
+
   it('stops re-reading after a bounded number of tries', async () => {
     const s = setup();
     await bridge(s, 'simple_bridge');
     const reads = () => s.source.requests;
-    for (const ms of [100, 400, 1600, 6400]) {
+    for (const ms of [20, 50, 100, 400, 1600, 6400]) {
       s.clock.advance(ms);
       await new Promise((r) => setImmediate(r));
       await s.engine.idle();

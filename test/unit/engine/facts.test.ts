@@ -23,6 +23,36 @@ function bridged(model: CallModel, id: string, a = alice, b = bob): void {
 }
 
 describe('FactReader', () => {
+  it('asks the technology before the legs, and decides a recording without waiting for the legs', async () => {
+    const model = new CallModel();
+    const order: string[] = [];
+    let releaseLegs: () => void = () => undefined;
+    const legsHeld = new Promise<void>((r) => (releaseLegs = r));
+    const source = new (class extends ScriptedSource {
+      override async bridgeTechnologies(ids: readonly string[]) {
+        order.push('technology');
+        return super.bridgeTechnologies(ids);
+      }
+      override async readLeg(c: Parameters<ScriptedSource['readLeg']>[0]) {
+        order.push(`leg ${c.id}`);
+        await legsHeld;
+        return super.readLeg(c);
+      }
+    })();
+    bridged(model, 'B');
+    source.legs.set('1.1', rtpLeg('1.1', v4('0.0.0.0', 10000), v4('198.51.100.10', 4000)));
+    source.legs.set('1.2', rtpLeg('1.2', v4('0.0.0.0', 10002), v4('198.51.100.11', 5000)));
+    for (const id of ['1.1', '1.2']) model.setLeg(id, source.legs.get(id)!);
+    model.setTechnology('B', 'native_rtp');
+    // A hint: technology and legs stale; Asterisk moved the bridge to simple_bridge.
+    model.apply({ kind: 'media-path-hint', channelId: '1.1' }, 0);
+    source.tech.set('B', 'simple_bridge');
+    await new FactReader(model, source, silentLogger).refresh('B');
+    expect(order).toEqual(['technology', 'leg 1.1', 'leg 1.2']);
+    expect(model.bridges.get('B')?.technology).toBe('simple_bridge');
+    releaseLegs();
+  });
+
   it('reads technology, legs and endpoint facts the model lacks', async () => {
     const model = new CallModel();
     const source = new ScriptedSource();

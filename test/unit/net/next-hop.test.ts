@@ -408,3 +408,35 @@ describe('NextHopResolver with the neighbour monitor', () => {
     await resolver.stop();
   });
 });
+
+describe('NextHopResolver cache bounds', () => {
+  it('keeps at most maxEntries addresses, forgetting the least recently looked up', async () => {
+    const { ip, resolver } = setup({ maxEntries: 3 });
+    const addrs = ['198.51.100.21', '198.51.100.22', '198.51.100.23', '198.51.100.24'];
+    for (const a of addrs) {
+      ip.routes.set(a, { dev: 'breth0' });
+      ip.setNeigh('breth0', a, { lladdr: MAC_A, state: 'REACHABLE' });
+    }
+    for (const a of addrs.slice(0, 3)) await resolver.lookup(a);
+    await resolver.lookup(addrs[0]!); // used again: the oldest is now .22
+    await resolver.lookup(addrs[3]!);
+    expect(resolver.addresses().sort()).toEqual(['198.51.100.21', '198.51.100.23', '198.51.100.24']);
+  });
+
+  it('re-reads on refresh only addresses looked up within idleMs; the rest are forgotten', async () => {
+    const { ip, resolver } = setup({ idleMs: 10_000 });
+    for (const a of ['198.51.100.31', '198.51.100.32']) {
+      ip.routes.set(a, { dev: 'breth0' });
+      ip.setNeigh('breth0', a, { lladdr: MAC_A, state: 'REACHABLE' });
+    }
+    await resolver.lookup('198.51.100.31');
+    vi.advanceTimersByTime(8_000);
+    await resolver.lookup('198.51.100.32');
+    vi.advanceTimersByTime(5_000);
+    ip.calls.length = 0;
+    await resolver.refresh();
+    expect(ip.calls.some((c) => c.includes('198.51.100.31'))).toBe(false);
+    expect(ip.calls.some((c) => c.includes('198.51.100.32'))).toBe(true);
+    expect(resolver.addresses()).toEqual(['198.51.100.32']);
+  });
+});

@@ -7,6 +7,7 @@ import { SimChannel } from '../model/objects.js';
 import type { Codec, ResolvedEndpoint } from '../options.js';
 import { canonicalAddress } from '../rtp/address.js';
 import { RtpLeg, type RtcpObservation } from '../rtp/leg.js';
+import { clearBridgePeerVars } from './hangup-vars.js';
 import { ntpFromMs, ntpMiddle } from '../rtp/rtcp.js';
 import type { ChannelFields, ChannelOps, PbxContext } from './context.js';
 
@@ -82,6 +83,7 @@ export class ChannelLifecycle implements ChannelOps {
     if (this.ctx.completeAtxfer(channel)) return;
     const bridges = this.ctx.bridges;
     const bridge = channel.bridge;
+    if (bridge) clearBridgePeerVars(this.ctx.state, bridge, channel);
     if (bridge) bridges.leave(bridge, channel);
     this.finish(channel, cause, techCause);
     if (bridge) {
