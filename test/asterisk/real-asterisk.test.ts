@@ -183,7 +183,8 @@ async function massOffload(v: AgentVariant, label: string, restartAgent: boolean
         `[${label}] ${foreign.length} non-JSON lines in the agent's log, e.g. ${JSON.stringify(foreign[0])}`,
       );
     for (const c of calls) await finish(c);
-    expect(reqHangup, 'requests about channels already hung up').toBe(0);
+    // Flows of a bridge that is gone are removed without asking Asterisk anything.
+    expect(reqHangup, 'requests to Asterisk after the hangups').toBe(0);
     expect(p99).toBeLessThanOrEqual(50 * Math.max(1, Math.ceil(N / 100)) + 50);
     return `${N} calls offloaded in ${offloadMs} ms, ${(reqOffload / N).toFixed(1)} requests/call, wrong source ${wrong}, lost ${lostSteady}${restart}`;
   } catch (err) {
