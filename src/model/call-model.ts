@@ -7,6 +7,7 @@ import type {
   RtpLeg,
   SocketAddr,
 } from './pbx.js';
+import { RECORDING_SUSPECTED } from './pbx.js';
 
 /** Report blocks kept per channel, by source SSRC (most recently reported). */
 const MAX_REPORTED_SSRCS = 4;
@@ -123,6 +124,18 @@ export class CallModel {
           if (b) b.technologyStale = true;
           dirty.add(ch.bridgeId);
         }
+        break;
+      }
+      case 'recording-suspected': {
+        // Decided on at once, without a request: the hook moves the bridge only after the
+        // hint, so a read now would still say native_rtp. The next read (the engine's
+        // technology re-reads) says what the bridge really is.
+        const bid = this.channels.get(e.channelId)?.bridgeId;
+        const b = bid ? this.bridges.get(bid) : undefined;
+        if (!b) break;
+        b.technology = RECORDING_SUSPECTED;
+        b.technologyStale = false;
+        dirty.add(b.id);
         break;
       }
       case 'blind-transfer':

@@ -35,6 +35,9 @@ export interface ChannelInfo {
  * Bridge technology as Asterisk reports it. `native_rtp` covers both the local
  * packet-to-packet relay and direct media; legs tell them apart (`RtpLeg.direct`).
  */
+/** What a bridge's technology is taken to be after `recording-suspected`, until read again. */
+export const RECORDING_SUSPECTED = 'recording-suspected';
+
 export type BridgeTechnology = 'native_rtp' | 'simple_bridge' | 'softmix' | 'holding_bridge' | string;
 
 export interface BridgeSnapshot {
@@ -150,6 +153,12 @@ export type PbxEvent =
   | { kind: 'local-optimization'; phase: 'begin' | 'end'; channelIds: string[] }
   /** A hint that a bridge's media path changed without its own event (re-INVITE, hold, hooks). */
   | { kind: 'media-path-hint'; channelId: string }
+  /**
+   * A recording is being set up on the channel, and no event will say when its audiohook
+   * is attached (ARI: MIXMONITOR_FILENAME set). The bridge is taken as not native until a
+   * technology read says otherwise.
+   */
+  | { kind: 'recording-suspected'; channelId: string }
   | { kind: 'hangup'; channelId: string; cause: number; causeText: string }
   | { kind: 'rtcp-received'; channelId: string; from: SocketAddr | null; reports: RtcpReportBlock[] }
   | { kind: 'rtcp-sent'; channelId: string; to: SocketAddr | null; reports: RtcpReportBlock[] };

@@ -7,8 +7,9 @@
  * What ARI does not have, compared with AMI:
  * - no MixMonitor, ChanSpy or other audiohook event. MixMonitor's only trace is a
  *   `ChannelVarset` of MIXMONITOR_FILENAME at start (apps/app_mixmonitor.c) and, at start and
- *   stop, the BRIDGEPEER/BRIDGEPVTCALLID re-sets; both are passed on as `media-path-hint`, and
- *   the engine sees the recording through the technology re-read (simple_bridge).
+ *   stop, the BRIDGEPEER/BRIDGEPVTCALLID re-sets. The first is `recording-suspected` (the
+ *   bridge is refused at once, before the hook moves it), the others `media-path-hint`; the
+ *   engine's technology re-reads tell when the recording is over (native_rtp again).
  * - no MusicOnHoldStart/Stop and no LocalOptimizationBegin/End.
  * - no swap id in ChannelEnteredBridge.
  */
@@ -41,7 +42,7 @@ type Handler = (ev: JsonObject, p: FieldProblems) => PbxEvent | null;
  * ChannelVarset of these means the bridge re-evaluated its peers: Asterisk re-sets
  * BRIDGEPEER/BRIDGEPVTCALLID with unchanged values on re-INVITE, hold, unhold and audiohook
  * changes (observed on 22.10.1 and 22.11.0-rc1). MIXMONITOR_FILENAME is set when MixMonitor
- * starts, the only ARI trace of it.
+ * starts, the only ARI trace of it (`recording-suspected`).
  */
 const PATH_HINT_VARIABLES = new Set(['BRIDGEPEER', 'BRIDGEPVTCALLID', 'MIXMONITOR_FILENAME']);
 
@@ -94,7 +95,10 @@ const handlers: Readonly<Record<string, Handler>> = {
     if (name.toUpperCase() !== 'MIXMONITOR_FILENAME' && stringOr(ev, 'value', p).trim() === '') return null;
     const channel = optionalObject(ev, 'channel', p);
     if (!channel) return null;
-    return { kind: 'media-path-hint', channelId: requireString(channel, 'id', p, 'channel.id') };
+    const id = requireString(channel, 'id', p, 'channel.id');
+    // MixMonitor sets it before attaching its audiohook: ARI's only sign of a recording.
+    if (name.toUpperCase() === 'MIXMONITOR_FILENAME') return { kind: 'recording-suspected', channelId: id };
+    return { kind: 'media-path-hint', channelId: id };
   },
   // `channel` is the transferer; `bridge` and `transferee` are optional in events.json.
   BridgeBlindTransfer: (ev, p) => ({

@@ -212,6 +212,33 @@ describe('technology re-reads', () => {
     expect(s.source.requests).toBeGreaterThan(reads);
   });
 
+  it('reverts on a suspected recording without a request, and re-offloads once a read says native_rtp', async () => {
+    const s = setup();
+    await bridge(s);
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+    // ARI's MIXMONITOR_FILENAME: a read now would still say native_rtp.
+    const reads = s.source.requests;
+    s.source.emit({ kind: 'recording-suspected', channelId: '1.1' });
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')).toMatchObject({ state: 'not-offloaded', reason: 'technology' });
+    expect(s.source.requests).toBe(reads);
+    // The hook attached, then went away: the re-reads find native_rtp again.
+    s.source.tech.set('B', 'simple_bridge');
+    s.clock.advance(20);
+    await new Promise((r) => setImmediate(r));
+    await s.engine.idle();
+    expect(s.engine.statusOf('B')?.state).toBe('not-offloaded');
+    s.source.tech.set('B', 'native_rtp');
+    for (const ms of [50, 100, 400]) {
+      s.clock.advance(ms);
+      await new Promise((r) => setImmediate(r));
+      await s.engine.idle();
+    }
+    await mediaFlows(s);
+    expect(s.engine.statusOf('B')?.state).toBe('offloaded');
+  });
+
   it('stops re-reading after a bounded number of tries', async () => {
     const s = setup();
     await bridge(s, 'simple_bridge');

@@ -69,6 +69,9 @@ export class CallControl implements CallOps {
   startMixMonitor(channel: SimChannel): boolean {
     if (channel.hungUp) return false;
     channel.mixMonitors++;
+    // app_mixmonitor sets the variable before attaching its hook and raising MixMonitorStart
+    // (recorded on 22: VarSet, then MixMonitorStart ~1 ms later); over ARI it is the only trace.
+    this.ctx.state.emit(ev.varSet(channel, 'MIXMONITOR_FILENAME', `${channel.uniqueid}.wav`));
     this.ctx.state.emit(ev.mixMonitorStart(channel));
     if (channel.bridge)
       this.ctx.bridges.scheduleReconfigure(channel.bridge, this.ctx.state.o.hookSwitchDelayMs);

@@ -56,6 +56,7 @@ const EXPECTED: Record<(typeof SCENARIOS)[number], string[]> = {
     'media-path-hint bob',
     'media-path-hint alice',
     'media-path-hint bob',
+    'recording-suspected alice',
     'media-path-hint alice',
     'media-path-hint bob',
     'media-path-hint alice',
@@ -258,10 +259,13 @@ describe('ARI events of the Asterisk 22.11 transcripts', () => {
     ]);
   });
 
-  it('has no MixMonitor event: MIXMONITOR_FILENAME is passed on as a media path hint', () => {
+  it('has no MixMonitor event: MIXMONITOR_FILENAME is passed on as a suspected recording', () => {
     const frame = ariFrames('mixmonitor').find((f) => f.includes('"MIXMONITOR_FILENAME"'));
     const t = translateAriFrame(frame ?? '');
-    expect(t).toEqual({ kind: 'event', event: { kind: 'media-path-hint', channelId: expect.any(String) } });
+    expect(t).toEqual({
+      kind: 'event',
+      event: { kind: 'recording-suspected', channelId: expect.any(String) },
+    });
     const types = new Set(ariFrames('mixmonitor').map((f) => (JSON.parse(f) as { type: string }).type));
     expect([...types].filter((x) => /mixmonitor|audiohook|moh|music/i.test(x))).toEqual([]);
   });

@@ -50,6 +50,7 @@ function line(e: PbxEvent, ch: (id: string | null) => string, br: (id: string | 
     case 'channel-hold':
     case 'channel-unhold':
     case 'media-path-hint':
+    case 'recording-suspected':
       return `${e.kind} ${ch(e.channelId)}`;
     case 'hangup':
       return `hangup ${ch(e.channelId)} ${e.cause} ${e.causeText}`;
