@@ -35,6 +35,11 @@ export interface BridgeState {
   /** Last technology read from Asterisk; events' values are stale by design. */
   technology: BridgeTechnology | null;
   technologyStale: boolean;
+  /**
+   * Native reads still to disbelieve after `recording-suspected`: the first may have been
+   * answered before the hook moved the bridge. A non-native read ends the suspicion.
+   */
+  suspicionReads: number;
   /** Channel ids in join order. */
   members: string[];
   /** When the current two members were both in (ms since epoch). */
@@ -135,6 +140,7 @@ export class CallModel {
         if (!b) break;
         b.technology = RECORDING_SUSPECTED;
         b.technologyStale = false;
+        b.suspicionReads = 1;
         dirty.add(b.id);
         break;
       }
@@ -219,6 +225,7 @@ export class CallModel {
         bridgeClass: s.bridgeClass,
         technology: s.technology,
         technologyStale: false,
+        suspicionReads: 0,
         members: s.channels.map((c) => c.id),
         // A resync keeps the age of a pair it already knew, so min-age does not restart.
         twoPartySince: s.channels.length === 2 ? (sameMembers ? (before.twoPartySince ?? now) : now) : null,
@@ -246,8 +253,13 @@ export class CallModel {
   setTechnology(bridgeId: string, technology: BridgeTechnology): void {
     const b = this.bridges.get(bridgeId);
     if (!b) return;
-    b.technology = technology;
     b.technologyStale = false;
+    if (b.suspicionReads > 0 && technology === 'native_rtp') {
+      b.suspicionReads--;
+      return;
+    }
+    b.suspicionReads = 0;
+    b.technology = technology;
   }
 
   setLeg(channelId: string, leg: RtpLeg): void {
@@ -278,7 +290,15 @@ export class CallModel {
   private bridge(id: string, bridgeClass: string): BridgeState {
     let b = this.bridges.get(id);
     if (!b) {
-      b = { id, bridgeClass, technology: null, technologyStale: true, members: [], twoPartySince: null };
+      b = {
+        id,
+        bridgeClass,
+        technology: null,
+        technologyStale: true,
+        suspicionReads: 0,
+        members: [],
+        twoPartySince: null,
+      };
       this.bridges.set(id, b);
     }
     return b;

@@ -56,6 +56,27 @@ describe('offload over ARI against the simulated PBX', () => {
     await lab.until('offloaded after StopMixMonitor', () => state(c.call.bridgeId) === 'offloaded', 15_000);
   }, 40_000);
 
+  it('reverts a recording on MIXMONITOR_FILENAME itself: no technology read before the revert', async () => {
+    const c = await offloaded();
+    const from = lab.pbx.ariTrace.length;
+    c.call.startMixMonitor('callee');
+    await lab.until('reverted on MixMonitor', () => state(c.call.bridgeId) !== 'offloaded', 5000);
+    // The revert's accounting (POST /events/user/RtpOffloadEnd) follows the flow delete.
+    await lab.until(
+      'revert accounted',
+      () => lab.pbx.ariTrace.slice(from).some((l) => l.includes('RtpOffloadEnd')),
+      5000,
+    );
+    const seen = lab.pbx.ariTrace.slice(from);
+    const hint = seen.indexOf('event ChannelVarset MIXMONITOR_FILENAME');
+    const end = seen.findIndex((l) => l === 'POST /ari/events/user/RtpOffloadEnd');
+    expect(hint).toBeGreaterThanOrEqual(0);
+    expect(end).toBeGreaterThan(hint);
+    expect(seen.slice(hint, end).filter((l) => l.startsWith('GET /ari/bridges'))).toEqual([]);
+    c.call.stopMixMonitor('callee');
+    await lab.until('offloaded after StopMixMonitor', () => state(c.call.bridgeId) === 'offloaded', 15_000);
+  }, 40_000);
+
   it('removes the flows of a hung-up call', async () => {
     const c = await offloaded();
     c.call.hangup();

@@ -126,6 +126,11 @@ export class SimulatedPbx {
     return this.ari?.address() ?? null;
   }
 
+  /** What crossed the ARI surface, in order (AriServer.trace); empty without the `ari` option. */
+  get ariTrace(): readonly string[] {
+    return this.ari?.trace ?? [];
+  }
+
   /** Where AMI clients connect. */
   amiAddress(): { host: string; port: number } {
     return this.ami.address();

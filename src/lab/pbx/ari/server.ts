@@ -108,6 +108,17 @@ export class AriServer {
     return { host: this.o.host, port: this.port };
   }
 
+  /**
+   * What crossed the ARI surface, in order: `event <type>[ <variable>]` for every event sent,
+   * `<METHOD> <path>` for every request. Kept for tests that assert an order; bounded.
+   */
+  readonly trace: string[] = [];
+
+  private note(line: string): void {
+    if (this.trace.length >= 10_000) this.trace.splice(0, 5000);
+    this.trace.push(line);
+  }
+
   get openSockets(): number {
     return this.sockets.size;
   }
@@ -129,6 +140,7 @@ export class AriServer {
     if (e.name === 'Hangup') this.seenChannels.delete(this.field(e, 'Uniqueid'));
     if (e.name === 'BridgeDestroy') this.seenBridges.delete(this.field(e, 'BridgeUniqueid'));
     if (!ev) return;
+    this.note(`event ${String(ev['type'])}${typeof ev['variable'] === 'string' ? ` ${ev['variable']}` : ''}`);
     for (const [s, app] of this.sockets) {
       if (s.readyState === 1) s.send(JSON.stringify({ ...ev, asterisk_id: ENTITY_ID, application: app }));
     }
@@ -206,6 +218,7 @@ export class AriServer {
       return;
     }
     const path = url.pathname;
+    this.note(`${method} ${path}`);
     const basePath = `http://${req.headers.host ?? `${this.o.host}:${this.port}`}/ari`;
     let m: RegExpExecArray | null;
     if (method === 'GET' && path === '/ari/api-docs/resources.json')
