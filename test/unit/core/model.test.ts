@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CallModel } from '../../../src/model/call-model.js';
-import type { PbxEvent } from '../../../src/model/pbx.js';
+import { RECORDING_SUSPECTED, type PbxEvent } from '../../../src/model/pbx.js';
 import { channel, rtpLeg, v4 } from './fixtures.js';
 
 const alice = channel('1.1', 'PJSIP/alice-00000001');
@@ -31,6 +31,22 @@ describe('the call model', () => {
     expect(b.technologyStale).toBe(true);
     m.setTechnology('B', 'native_rtp');
     expect(b.technologyStale).toBe(false);
+  });
+
+  it('takes a suspected recording as not native at once, disbelieving one native read', () => {
+    const m = bridged();
+    const b = m.bridges.get('B')!;
+    m.setTechnology('B', 'native_rtp');
+    expect([...m.apply({ kind: 'recording-suspected', channelId: '1.2' }, 30)]).toEqual(['B']);
+    expect(b).toMatchObject({ technology: RECORDING_SUSPECTED, technologyStale: false });
+    m.setTechnology('B', 'native_rtp'); // answered before the hook moved the bridge
+    expect(b.technology).toBe(RECORDING_SUSPECTED);
+    m.setTechnology('B', 'native_rtp'); // the hook never came: believed
+    expect(b.technology).toBe('native_rtp');
+    m.apply({ kind: 'recording-suspected', channelId: '1.1' }, 40);
+    m.setTechnology('B', 'simple_bridge'); // the recording is on: the suspicion is over
+    m.setTechnology('B', 'native_rtp'); // and so is the recording
+    expect(b.technology).toBe('native_rtp');
   });
 
   it('reports the bridge dirty and resets the age when a member leaves', () => {
