@@ -34,8 +34,7 @@ export function endpointBlockers(
   if (f.rtcpMux) never.push('rtcp_mux=yes');
   if (f.rtpKeepalive > 0 && f.rtpKeepalive <= rtcpIntervalSec)
     never.push(`rtp_keepalive=${f.rtpKeepalive} not above the RTCP interval (${rtcpIntervalSec} s)`);
-  const until =
-    f.rtpTimeout > 0 ? [`rtp_timeout=${f.rtpTimeout}: offloaded only once the phone sends RTCP`] : [];
+  const until = f.rtpTimeout > 0 ? [`rtp_timeout=${f.rtpTimeout}`] : [];
   return { never, until };
 }
 
@@ -94,7 +93,7 @@ export async function checkEndpoints(q: AmiQuery, rtcpIntervalSec: number): Prom
   const parts: string[] = [];
   if (blocked.size > 0)
     parts.push(`${blocked.size} of ${of} endpoints can never be offloaded: ${summary(never)}`);
-  if (until.size > 0) parts.push(`waiting for RTCP: ${summary(until)}`);
+  if (until.size > 0) parts.push(`offloaded only once their phones send RTCP: ${summary(until)}`);
   if (unreadable.length > 0)
     parts.push(`${unreadable.length} not readable (${unreadable.slice(0, NAMES_SHOWN).join(', ')})`);
   if (parts.length === 0) return ok(id, `all ${of} PJSIP endpoints can be offloaded`);

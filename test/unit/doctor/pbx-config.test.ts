@@ -92,7 +92,7 @@ describe('doctor: endpoints that can never be offloaded (simulated PBX)', { time
     expect(r.message).toContain('media_encryption=sdes 1 (srtp)');
     expect(r.message).toContain('rtp_keepalive not above the RTCP interval (5 s) 1 (ka)');
     expect(r.message).toContain(
-      'waiting for RTCP: rtp_timeout: offloaded only once the phone sends RTCP 1 (timeout)',
+      'offloaded only once their phones send RTCP: rtp_timeout 1 (timeout)',
     );
     expect(r.message).not.toContain('kafine');
     expect(r.fix).toContain('direct_media=no');
