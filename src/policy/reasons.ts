@@ -22,7 +22,8 @@ export const REASONS = {
   'family-mismatch': 'the legs use different IP families (the switch cannot translate IPv4 to IPv6)',
   'codec-mismatch': 'the legs use different audio formats',
   'payload-type-mismatch': 'the legs number the same format with different RTP payload types',
-  'payload-types-unknown': 'the payload-type numbers are unknown and the operator has not opted in',
+  'payload-types-unknown':
+    "the payload-type numbers are unknown: load res_rtp_offload (it lists each leg's payload types), or set policy.assumeSamePayloadTypes if every endpoint numbers its formats alike",
   srtp: 'a leg uses SRTP',
   ice: 'a leg uses ICE',
   'rtcp-mux': 'a leg multiplexes RTCP on the RTP port, where the switch cannot keep RTCP with Asterisk',
