@@ -104,6 +104,7 @@ export class Auditor {
       // Asterisk relayed something the switch missed (a rebinding, a re-INVITE): re-read
       // both legs; if nothing changed and it keeps moving, give the call back to Asterisk.
       t.egressStrikes++;
+      this.ctx.log.debug('Asterisk relays on an offloaded bridge: reading its legs again', { bridgeId });
       for (const ch of this.ctx.model.membersOf(bridgeId)) this.ctx.model.markLegStale(ch.info.id);
       if (t.egressStrikes >= EGRESS_STRIKES) {
         this.giveBack(bridgeId, t, 'Asterisk keeps relaying RTP the switch does not match', now);
