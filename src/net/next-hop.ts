@@ -1,36 +1,19 @@
 import { EventEmitter } from 'node:events';
-import { systemClock, type Clock, type TimerHandle } from '../time/clock.js';
+import { systemClock, type Clock } from '../time/clock.js';
 import { NetError } from './errors.js';
 import { canonicalAddress } from './ip-address.js';
 import { IpCommand, type IpCommandOptions } from './ip-command.js';
-import { NeighMonitor, type NeighMonitorOptions, type NeighMonitorStatus } from './neigh-monitor.js';
-import { usableNeighbour, type UsableNeighState } from './neigh-state.js';
+import type { NeighMonitorOptions, NeighMonitorStatus } from './neigh-monitor.js';
+import { usableNeighbour } from './neigh-state.js';
+import { mergeHop, NextHopCache, sameHop } from './next-hop-cache.js';
+import { NeighbourFollower } from './next-hop-monitor.js';
+import { SolicitThrottle } from './next-hop-solicit.js';
+import type { NextHop, Observation, Solicitor } from './next-hop-types.js';
 import type { NeighMonitorEvent } from './parse-monitor.js';
 import { parseNeighShow } from './parse-neigh.js';
 import { neighbourTarget, parseRouteGet, type NeighbourTarget } from './parse-route.js';
 
-/**
- * `stale-kept`: the kernel no longer has an entry (or has a FAILED one) but this MAC was known.
- * Once the switch forwards a call's media, the host stops talking to the remote and the kernel
- * lets the entry age out; that says nothing about the remote having moved. So a known MAC is
- * only ever replaced by a different MAC the kernel learns, or dropped by `forget()`.
- */
-export type NextHopState = UsableNeighState | 'stale-kept';
-
-/** Where to send an Ethernet frame for a remote address. */
-export interface NextHop {
-  readonly mac: string;
-  readonly device: string;
-  /** The gateway, `null` when the remote is on-link. */
-  readonly via: string | null;
-  readonly state: NextHopState;
-}
-
-/**
- * Asks the kernel to resolve a neighbour it has no entry for. `ip neigh` cannot make the kernel
- * solicit, but any packet toward the address does (see `DiscardPortSolicitor`).
- */
-export type Solicitor = (address: string, target: NeighbourTarget) => void | Promise<void>;
+export type { NextHop, NextHopState, Solicitor } from './next-hop-types.js';
 
 export interface NextHopResolverOptions extends IpCommandOptions {
   readonly clock?: Clock;
@@ -73,15 +56,6 @@ export interface RefreshResult {
   readonly failed: readonly { readonly address: string; readonly error: NetError }[];
 }
 
-interface Entry {
-  readonly target: NeighbourTarget;
-  readonly hop: NextHop | null;
-  readonly readAt: number;
-}
-
-/** What one look at the neighbour table (a read or a monitor line) says about a neighbour. */
-type Observation = { mac: string; state: UsableNeighState } | null;
-
 const neighbourKey = (device: string, address: string): string => `${device} ${address}`;
 
 /**
@@ -96,22 +70,10 @@ const neighbourKey = (device: string, address: string): string => `${device} ${a
  */
 export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   private readonly ip: IpCommand;
-  private readonly clock: Clock;
-  private readonly ttlMs: number;
-  private readonly unknownTtlMs: number;
-  private readonly cache = new Map<string, Entry>();
+  private readonly cache: NextHopCache;
+  private readonly solicitor: SolicitThrottle;
+  private readonly follower: NeighbourFollower;
   private readonly inflight = new Map<string, Promise<NextHop | null>>();
-  private readonly lastSolicit = new Map<string, number>();
-  /**
-   * Last lookup per address, oldest first. Addresses come from calls the remote parties
-   * chose, and nothing upstream calls forget(), so without this the cache (and every
-   * monitor restart's re-read) would grow with every address ever seen.
-   */
-  private readonly used = new Map<string, number>();
-  private readonly maxEntries: number;
-  private readonly idleMs: number;
-  private monitor: NeighMonitor | null = null;
-  private resyncTimer: TimerHandle | null = null;
   /**
    * Monitor lines seen while reads were in flight, by neighbour, so a read that started before a
    * line arrived does not overwrite what the line said. Kept only while reads are in flight.
@@ -122,35 +84,34 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   constructor(private readonly options: NextHopResolverOptions = {}) {
     super();
     this.ip = new IpCommand(options);
-    this.clock = options.clock ?? systemClock;
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.unknownTtlMs = options.unknownTtlMs ?? 1_000;
-    this.maxEntries = options.maxEntries ?? 4096;
-    this.idleMs = options.idleMs ?? 600_000;
-  }
-
-  private touch(key: string): void {
-    this.used.delete(key);
-    this.used.set(key, this.clock.now());
-    for (const oldest of this.used.keys()) {
-      if (this.used.size <= this.maxEntries) break;
-      this.forgetKey(oldest);
-    }
-  }
-
-  private forgetKey(key: string): void {
-    this.cache.delete(key);
-    this.inflight.delete(key);
-    this.lastSolicit.delete(key);
-    this.used.delete(key);
+    const clock = options.clock ?? systemClock;
+    this.solicitor = new SolicitThrottle(options.solicit, clock, options.solicitIntervalMs ?? 1_000);
+    this.cache = new NextHopCache(
+      {
+        clock,
+        ttlMs: options.ttlMs ?? 60_000,
+        unknownTtlMs: options.unknownTtlMs ?? 1_000,
+        maxEntries: options.maxEntries ?? 4096,
+        idleMs: options.idleMs ?? 600_000,
+      },
+      (key) => {
+        this.inflight.delete(key);
+        this.solicitor.forget(key);
+      },
+    );
+    this.follower = new NeighbourFollower(
+      { ...options.monitor, netns: options.netns, ipPath: options.ipPath, clock },
+      clock,
+      options.resyncDelayMs ?? 250,
+    );
   }
 
   /** The next hop toward `address`, `null` while the kernel has no usable MAC for it. */
   lookup(address: string): Promise<NextHop | null> {
     const key = canonicalAddress(address).address;
-    this.touch(key);
-    const entry = this.cache.get(key);
-    if (entry !== undefined && !this.expired(entry)) return Promise.resolve(entry.hop);
+    this.cache.touch(key);
+    const entry = this.cache.fresh(key);
+    if (entry !== undefined) return Promise.resolve(entry.hop);
     return this.read(key);
   }
 
@@ -161,12 +122,12 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
 
   /** Drops an address no flow needs any more, including a kept MAC. */
   forget(address: string): void {
-    this.forgetKey(canonicalAddress(address).address);
+    this.cache.forget(canonicalAddress(address).address);
   }
 
   /** Addresses currently cached. */
   addresses(): string[] {
-    return [...this.cache.keys()];
+    return this.cache.keys();
   }
 
   /**
@@ -175,9 +136,8 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
    */
   async refresh(): Promise<RefreshResult> {
     // Only addresses still in use are re-read: the rest are forgotten first.
-    const now = this.clock.now();
-    for (const [key, at] of this.used) if (now - at > this.idleMs) this.forgetKey(key);
-    const addresses = [...this.cache.keys()].filter((k) => this.used.has(k));
+    this.cache.dropIdle();
+    const addresses = this.cache.inUse();
     const failed: { address: string; error: NetError }[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -200,50 +160,29 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
    * since changes while no child ran were missed.
    */
   start(): void {
-    if (this.monitor !== null) return;
-    const monitor = new NeighMonitor({
-      ...this.options.monitor,
-      netns: this.options.netns,
-      ipPath: this.options.ipPath,
-      clock: this.clock,
-    });
-    monitor.on('neighbour', (event) => this.onNeighbour(event));
-    monitor.on('exited', (error) => this.emit('warning', error));
-    monitor.on('status', (status) => this.emit('monitor', status));
-    monitor.on('started', () => {
-      this.resyncTimer?.cancel();
-      this.resyncTimer = this.clock.setTimeout(() => {
-        this.resyncTimer = null;
-        if (this.monitor !== monitor) return;
+    this.follower.start({
+      neighbour: (event) => this.onNeighbour(event),
+      warning: (error) => this.emit('warning', error),
+      status: (status) => this.emit('monitor', status),
+      resync: () => {
         void this.refresh().then(({ failed }) => {
           for (const { error } of failed) this.emit('warning', error);
         });
-      }, this.options.resyncDelayMs ?? 250);
+      },
     });
-    this.monitor = monitor;
-    monitor.start();
   }
 
   /** Stops the monitor child. The cache stays usable. */
-  async stop(): Promise<void> {
-    const monitor = this.monitor;
-    this.monitor = null;
-    this.resyncTimer?.cancel();
-    this.resyncTimer = null;
-    if (monitor !== null) await monitor.stop();
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 
   get monitorStatus(): NeighMonitorStatus {
-    return this.monitor?.status ?? 'stopped';
+    return this.follower.status;
   }
 
   get monitorPid(): number | null {
-    return this.monitor?.pid ?? null;
-  }
-
-  private expired(entry: Entry): boolean {
-    const ttl = entry.hop === null ? this.unknownTtlMs : this.ttlMs;
-    return this.clock.now() - entry.readAt >= ttl;
+    return this.follower.pid;
   }
 
   /** One read per address at a time; `fresh` forces a new one if the running one is reused. */
@@ -286,7 +225,7 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     if (later !== undefined && later.seq > startSeq) observation = later.observation;
 
     const hop = this.store(address, target, observation, isCurrent());
-    if (observation === null) this.nudge(address, target);
+    if (observation === null) this.solicitor.nudge(address, target);
     return hop;
   }
 
@@ -300,10 +239,9 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     observation: Observation,
     keep = true,
   ): NextHop | null {
-    const previous = this.cache.get(address);
-    const hop = merge(previous, target, observation);
+    const hop = mergeHop(this.cache.get(address), target, observation);
     if (!keep) return hop;
-    this.cache.set(address, { target, hop, readAt: this.clock.now() });
+    const previous = this.cache.set(address, target, hop);
     if (previous !== undefined && !sameHop(previous.hop, hop)) this.emit('changed', address, hop);
     return hop;
   }
@@ -315,50 +253,13 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
     if (this.inflight.size > 0 && event.device !== null) {
       this.recent.set(neighbourKey(event.device, event.address), { seq: ++this.seq, observation });
     }
-    for (const [address, entry] of this.cache) {
+    for (const [address, entry] of [...this.cache.entries()]) {
       const { target } = entry;
       if (target.address !== event.address) continue;
       if (event.device !== null && event.device !== target.device) continue;
       this.store(address, target, observation);
     }
   }
-
-  private nudge(address: string, target: NeighbourTarget): void {
-    const solicit = this.options.solicit;
-    if (solicit === undefined) return;
-    const now = this.clock.now();
-    const last = this.lastSolicit.get(address);
-    if (last !== undefined && now - last < (this.options.solicitIntervalMs ?? 1_000)) return;
-    this.lastSolicit.set(address, now);
-    try {
-      void Promise.resolve(solicit(address, target)).catch(() => undefined);
-    } catch {
-      // A nudge is best effort: the next lookup reads the table again either way.
-    }
-  }
-}
-
-/** The cache rule in one place: see `NextHopState` for why a known MAC outlives its entry. */
-function merge(
-  previous: Entry | undefined,
-  target: NeighbourTarget,
-  observation: Observation,
-): NextHop | null {
-  if (observation !== null) {
-    return { mac: observation.mac, device: target.device, via: target.via, state: observation.state };
-  }
-  const known = previous?.hop;
-  const sameNeighbour =
-    previous !== undefined &&
-    previous.target.device === target.device &&
-    previous.target.address === target.address;
-  if (known != null && sameNeighbour) return { ...known, via: target.via, state: 'stale-kept' };
-  return null;
-}
-
-function sameHop(a: NextHop | null, b: NextHop | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.mac === b.mac && a.device === b.device && a.via === b.via;
 }
 
 function asNetError(err: unknown): NetError {
