@@ -79,7 +79,8 @@ export class DeadDirections {
     const r = this.rtcpFrom.get(channelId);
     if (!ch || !remote || !r || now - r.at > ELSEWHERE_FRESH_MS) return null;
     if (r.at < since - ELSEWHERE_FRESH_MS) return null;
-    const own = r.from.address === remote.address && (r.from.port === remote.port + 1 || r.from.port === remote.port);
+    const own =
+      r.from.address === remote.address && (r.from.port === remote.port + 1 || r.from.port === remote.port);
     if (own) return null;
     return { channelId, channel: ch.info.name, oldSource: fmt(remote), newSource: fmt(r.from) };
   }

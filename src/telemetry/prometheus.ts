@@ -178,7 +178,8 @@ export class AgentMetrics implements InputMetrics {
       registers,
       collect() {
         this.reset();
-        for (const b of view.bridges()) if (b.reason && b.state !== 'offloaded') this.inc({ reason: b.reason });
+        for (const b of view.bridges())
+          if (b.reason && b.state !== 'offloaded') this.inc({ reason: b.reason });
       },
     });
     new Gauge({
@@ -188,7 +189,8 @@ export class AgentMetrics implements InputMetrics {
       registers,
       collect() {
         this.reset();
-        for (const b of view.bridges()) if (b.reason && b.state === 'offloaded') this.inc({ reason: b.reason });
+        for (const b of view.bridges())
+          if (b.reason && b.state === 'offloaded') this.inc({ reason: b.reason });
       },
     });
     new Gauge({

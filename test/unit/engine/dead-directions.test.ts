@@ -30,7 +30,12 @@ async function offloaded() {
 }
 
 /** Adds packets to the forwarding flow from one channel's remote and reads the counters back. */
-async function forward(port: MemoryPort, ctx: EngineContext, channelId: string, packets: number): Promise<void> {
+async function forward(
+  port: MemoryPort,
+  ctx: EngineContext,
+  channelId: string,
+  packets: number,
+): Promise<void> {
   for (const v of port.table.values()) {
     if (v.spec.owner.role === 'rtp-forward' && v.spec.owner.channelId === channelId) v.packets += packets;
   }
