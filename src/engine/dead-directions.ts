@@ -37,14 +37,17 @@ interface FlowWatch {
 export class DeadDirections {
   /** Flow key of an rtp-forward flow → what its counter did. */
   private readonly flows = new Map<string, FlowWatch>();
-  /** Channel id → the last RTCP source seen for it, and when. */
-  private readonly rtcpFrom = new Map<string, { from: SocketAddr; at: number }>();
+  /** Channel id → the last RTCP source seen for it, since when it is that source, and when last. */
+  private readonly rtcpFrom = new Map<string, { from: SocketAddr; since: number; at: number }>();
 
-  constructor(private readonly ctx: Pick<EngineContext, 'reconciler' | 'model' | 'log' | 'counters'>) {}
+  constructor(private readonly ctx: Pick<EngineContext, 'reconciler' | 'model' | 'cfg'>) {}
 
   /** An RTCPReceived: where the phone's RTCP comes from now. */
   noteRtcp(channelId: string, from: SocketAddr | null, now: number): void {
-    if (from) this.rtcpFrom.set(channelId, { from, at: now });
+    if (!from) return;
+    const r = this.rtcpFrom.get(channelId);
+    if (r && r.from.address === from.address && r.from.port === from.port) r.at = now;
+    else this.rtcpFrom.set(channelId, { from, since: now, at: now });
   }
 
   /**
@@ -78,11 +81,18 @@ export class DeadDirections {
     const remote = ch?.leg?.remote;
     const r = this.rtcpFrom.get(channelId);
     if (!ch || !remote || !r || now - r.at > ELSEWHERE_FRESH_MS) return null;
-    if (r.at < since - ELSEWHERE_FRESH_MS) return null;
+    // Behind a NAT RTCP may always come from some other port: only a source that changed
+    // about when the flow stopped counting is evidence; a muted phone's RTCP keeps its port.
+    if (r.since < since - this.auditSlackMs()) return null;
     const own =
       r.from.address === remote.address && (r.from.port === remote.port + 1 || r.from.port === remote.port);
     if (own) return null;
     return { channelId, channel: ch.info.name, oldSource: fmt(remote), newSource: fmt(r.from) };
+  }
+
+  /** How long before the last counted packet the rebinding may have happened: one audit, and some. */
+  private auditSlackMs(): number {
+    return 2 * this.ctx.cfg.auditIntervalMs;
   }
 
   /** Forgets flows and channels no bridge has any more. */

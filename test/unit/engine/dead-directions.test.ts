@@ -20,7 +20,7 @@ function warnings(): { log: Logger; lines: { msg: string; fields: Record<string,
 }
 
 async function offloaded() {
-  const m = makeContext();
+  const m = makeContext({ auditIntervalMs: 1000 });
   const w = warnings();
   const ctx: EngineContext = { ...m.ctx, log: w.log };
   twoParty(ctx.model, 0);
@@ -48,6 +48,7 @@ async function bobStops(m: Awaited<ReturnType<typeof offloaded>>): Promise<void>
     await forward(m.port, m.ctx, '1.1', 25);
     await forward(m.port, m.ctx, '1.2', 25);
     await m.auditor.audit();
+    m.clock.advance(1000);
   }
   await forward(m.port, m.ctx, '1.1', 25);
 }
@@ -81,6 +82,18 @@ describe('dead directions', () => {
     await m.auditor.audit();
     expect(m.lines).toEqual([]);
     expect(m.ctx.tracked.get('B')!.deadDirection).toBeNull();
+  });
+
+  it('does not report a phone whose RTCP always came from another port (a NAT) when it goes silent', async () => {
+    const m = await offloaded();
+    m.auditor.deadDirections.noteRtcp('1.2', v4('198.51.100.11', 7777), m.clock.now());
+    m.clock.advance(5000);
+    await bobStops(m);
+    m.auditor.deadDirections.noteRtcp('1.2', v4('198.51.100.11', 7777), m.clock.now());
+    await m.auditor.audit();
+    m.clock.advance(1000);
+    await m.auditor.audit();
+    expect(m.lines).toEqual([]);
   });
 
   it('does not report a new RTCP port while the flow still counts', async () => {
