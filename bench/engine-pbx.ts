@@ -10,9 +10,11 @@
  *   machine's clock, comparable with the same expression in the agent's process.
  */
 import type dgram from 'node:dgram';
+import { EventEmitter } from 'node:events';
 import type { OpenRtpSocket } from '../src/lab/pbx/options.js';
 import { openLocalUdpSocket } from '../src/lab/pbx/rtp/ports.js';
 import { optionsFromArgs, runEntry, servePbx } from '../src/lab/pbx/serve.js';
+import { FAKE_RTP_ENV } from './engine-pbx-env.js';
 import { FILES_ENV, wallClockMs, type SecondEnterNotice } from './pbx-notice.js';
 import { raiseFileLimit } from './process-stats.js';
 
@@ -41,13 +43,45 @@ function loopbackSockets(): OpenRtpSocket {
   };
 }
 
+
+/**
+ * RTP "sockets" that hold only their address: 20,000 calls need 40,000 RTP sockets, twice
+ * what this host lets one process open, and with no media they never carry a packet. A port
+ * in use is refused as a real bind would be, so the PBX's allocator moves on.
+ */
+function fakeSockets(): OpenRtpSocket {
+  const used = new Set<string>();
+  return (family, address, port) => {
+    const key = `${family}/${port}`;
+    if (used.has(key)) return Promise.reject(Object.assign(new Error('EADDRINUSE'), { code: 'EADDRINUSE' }));
+    used.add(key);
+    const s = new EventEmitter() as EventEmitter & Record<string, unknown>;
+    s.address = () => ({ address, port, family: family === 6 ? 'IPv6' : 'IPv4' });
+    s.send = (...args: unknown[]) => {
+      const cb = args.find((a) => typeof a === 'function') as ((e: null, n: number) => void) | undefined;
+      cb?.(null, 0);
+    };
+    s.close = (cb?: () => void) => {
+      used.delete(key);
+      s.emit('close');
+      cb?.();
+    };
+    s.unref = () => s;
+    s.ref = () => s;
+    return Promise.resolve(s as unknown as dgram.Socket);
+  };
+}
+
 async function main(): Promise<void> {
   const wanted = Number(process.env[FILES_ENV] ?? 0);
   const limit = await raiseFileLimit(wanted);
   if (limit < wanted)
     throw new Error(`open-file limit ${limit} < ${wanted} needed, and prlimit could not raise it`);
   await servePbx(
-    { ...optionsFromArgs(process.argv.slice(2)), openRtpSocket: loopbackSockets() },
+    {
+      ...optionsFromArgs(process.argv.slice(2)),
+      openRtpSocket: process.env[FAKE_RTP_ENV] ? fakeSockets() : loopbackSockets(),
+    },
     {
       started: (pbx, notify) => {
         const enters = new Map<string, number>();

@@ -40,6 +40,8 @@ import type { BenchContext, BenchSection } from './section.js';
 import { percentile } from './percentile.js';
 import { FILES_ENV, isSecondEnterNotice, wallClockMs } from './pbx-notice.js';
 import { cpuSeconds, rssMb } from './process-stats.js';
+import { massHangup } from './hangups.js';
+import { pacerOf } from './pacer.js';
 
 const RATE_CPS = 200;
 const FULL_CALLS = 5000;
@@ -50,6 +52,10 @@ const BASELINE_RATE_CPS = 10;
 const BASELINE_CALLS = { full: 100, quick: 30 };
 const WARMUP_CALLS = 20;
 const TARGET_P99_MS = 100;
+/** Calls hung up at once with every other call still up (issue 12 c). */
+const MASS_HANGUP = 100;
+const TARGET_HANGUP_P99_MS = 50;
+const HANGUPS_ALONE = 10;
 const FAR_HOSTS = 16;
 /** Far above the default 500/s: 200 calls/s of ~10 requests each must not be held back. */
 const AMI_REQUESTS_PER_SECOND = 10_000;
@@ -86,7 +92,7 @@ function callSpec(bed: Testbed, i: number): PlaceCallSpec {
 }
 
 /** `global.gc` without restarting node with --expose-gc, for before/after heap figures. */
-function collector(): (() => void) | null {
+export function collector(): (() => void) | null {
   try {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as unknown;
@@ -96,7 +102,7 @@ function collector(): (() => void) | null {
   }
 }
 
-async function until(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
+export async function until(what: string, pred: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!pred()) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -104,7 +110,7 @@ async function until(what: string, pred: () => boolean, timeoutMs: number): Prom
   }
 }
 
-async function switchFlowCount(bed: Testbed, cfg: Config): Promise<number> {
+export async function switchFlowCount(bed: Testbed, cfg: Config): Promise<number> {
   const cookie = `cookie=0x${tagCookie(cfg.switch.cookieTag).toString(16)}/0x${TAG_MASK.toString(16)}`;
   const out = await bed.ofctl('dump-aggregate', cookie);
   const m = /flow_count=(\d+)/.exec(out);
@@ -112,7 +118,7 @@ async function switchFlowCount(bed: Testbed, cfg: Config): Promise<number> {
   return Number(m[1]);
 }
 
-function amiStats(agent: Agent): AmiSourceStats {
+export function amiStats(agent: Agent): AmiSourceStats {
   if (!(agent.source instanceof AmiSource)) throw new Error('the agent does not read Asterisk over AMI');
   return agent.source.stats();
 }
@@ -317,6 +323,7 @@ async function run(ctx: BenchContext): Promise<Figures> {
           uplinkPort: bed.uplink.name,
           bridgeInterface: bed.pbx.iface,
           idleTimeout: IDLE_TIMEOUT_S,
+          ...(process.env.RTPO_BENCH_PACING ? { pacing: JSON.parse(process.env.RTPO_BENCH_PACING) as object } : {}),
         },
         policy: { minBridgeAgeMs: 0, assumeSamePayloadTypes: true, trustRemoteAddress: true },
         control: { socket: join(controlDir, 'control.sock') },
@@ -390,8 +397,21 @@ async function run(ctx: BenchContext): Promise<Figures> {
       if (onSwitch !== expectedFlows || agentFlows !== expectedFlows) {
         throw new Error(`switch holds ${onSwitch} flows, agent ${agentFlows}, expected ${expectedFlows}`);
       }
+      const pacingBefore = pacerOf(a).stats();
+      // The same-run baseline: one call hung up alone, a few times, with the rest still up.
+      const alone: number[] = [];
+      for (const c of main.calls.slice(MASS_HANGUP, MASS_HANGUP + HANGUPS_ALONE)) {
+        alone.push(...(await massHangup(a, sim, [c], 10_000)).latencies);
+        await sleep(50);
+      }
+      const hangups = await massHangup(a, sim, main.calls.slice(0, MASS_HANGUP), 30_000);
+      const pacingAfter = pacerOf(a).stats();
       gc?.();
       return {
+        hangups: hangups.latencies,
+        hangupAlone: alone,
+        hangupSpread: hangups.eventSpreadMs,
+        hangupBatches: pacingAfter.batches - pacingBefore.batches,
         baseline,
         total,
         delivery,
@@ -466,6 +486,12 @@ async function run(ctx: BenchContext): Promise<Figures> {
         `ovs-vswitchd ${vswitchdCpuPct ?? 'n/a'}%; host load ${loadBefore} → ${loadAfter} on 2 shared cores`,
     );
     ctx.log(
+      `  ${MASS_HANGUP} hangups at once (${calls} up): Hangup event→flows removed ${summary(m.hangups)} ` +
+        `(target p99 ≤ ${TARGET_HANGUP_P99_MS} ms), in ${m.hangupBatches} flow-mod batches; ` +
+        `first to last Hangup event at the agent ${ms(m.hangupSpread)} ms; one call alone (baseline, ` +
+        `${HANGUPS_ALONE} times): ${summary(m.hangupAlone)}`,
+    );
+    ctx.log(
       `  flows on the switch         : ${m.flows.onSwitch} (agent ${m.flows.agentFlows}, expected ${m.flows.expectedFlows})`,
     );
     ctx.log(
@@ -504,6 +530,12 @@ async function run(ctx: BenchContext): Promise<Figures> {
       'engine.vswitchd_cpu_pct': vswitchdCpuPct,
       'engine.host_load_1m': loadAfter,
       'engine.flows': m.flows.onSwitch,
+      'engine.hangup_to_removed_ms_p50': ms(percentile(m.hangups, 50)),
+      'engine.hangup_to_removed_ms_p99': ms(percentile(m.hangups, 99)),
+      'engine.hangup_batches': m.hangupBatches,
+      'engine.hangup_alone_ms_p50': ms(percentile(m.hangupAlone, 50)),
+      'engine.hangup_alone_ms_max': ms(Math.max(...m.hangupAlone)),
+      'engine.hangup_event_spread_ms': ms(m.hangupSpread),
       'engine.agent_rss_mb': mb(m.mem.rss),
       'engine.agent_heap_used_mb': mb(m.mem.heapUsed),
       'engine.agent_heap_per_call_kb': heapPerCall,

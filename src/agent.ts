@@ -15,6 +15,7 @@ import { InterfaceAddresses, NextHopResolver, resolveWildcard } from './net/inde
 import { DEFAULT_BACKOFF, OpenFlowConnection, type OpenFlowLogger } from './openflow/index.js';
 import type { ReasonCode } from './policy/reasons.js';
 import { OpenFlowPort } from './switch/openflow-port.js';
+import { PacedFlowPort } from './switch/paced-port.js';
 import { MetricsServer } from './telemetry/metrics-server.js';
 import { AgentMetrics } from './telemetry/prometheus.js';
 
@@ -87,7 +88,8 @@ export class Agent implements AgentControl {
     private readonly log: Logger,
     clock: Clock,
   ) {
-    const port = new OpenFlowPort(conn);
+    // The engine's reconciler holds it (`reconciler.port`): the pacing's stats are read there.
+    const port = new PacedFlowPort(new OpenFlowPort(conn), cfg.switch.pacing);
     this.engine = new OffloadEngine(
       source,
       port,

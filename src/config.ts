@@ -62,6 +62,11 @@ export interface Config {
     readonly cookieTag: number;
     readonly ttl: number;
     readonly vlan: number | null;
+    /** How bursts of flow mods are cut and spaced (see `PacedFlowPort`). */
+    readonly pacing: { readonly flowModsPerBatch: number; readonly pausePercent: number } & {
+      readonly minPauseMs: number;
+      readonly maxPauseMs: number;
+    };
   };
   readonly policy: {
     readonly minBridgeAgeMs: number;
@@ -114,6 +119,7 @@ export const DEFAULTS = {
     cookieTag: 0x5250,
     ttl: 64,
     vlan: null,
+    pacing: { flowModsPerBatch: 32, pausePercent: 100, minPauseMs: 1, maxPauseMs: 20 },
   },
   policy: {
     minBridgeAgeMs: 2000,
@@ -217,6 +223,19 @@ function show(v: unknown): string {
 
 const TARGET_RE = /^(unix:\/.+|tcp:[^:]+:\d{1,5}|tcp:\[[0-9a-fA-F:]+\]:\d{1,5})$/;
 
+/** A `minPauseMs` above `maxPauseMs` pauses `maxPauseMs` (the upper bound wins). */
+function readPacing(r: Reader): Config['switch']['pacing'] {
+  const d = DEFAULTS.switch.pacing;
+  const out = {
+    flowModsPerBatch: r.int('flowModsPerBatch', d.flowModsPerBatch, 1, 100_000),
+    pausePercent: r.int('pausePercent', d.pausePercent, 0, 10_000),
+    minPauseMs: r.int('minPauseMs', d.minPauseMs, 0, 1000),
+    maxPauseMs: r.int('maxPauseMs', d.maxPauseMs, 0, 1000),
+  };
+  r.done();
+  return out;
+}
+
 /** Parses and validates a configuration object; `env` supplies secrets. Returns a frozen config. */
 export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): Config {
   if (typeof input !== 'object' || input === null || Array.isArray(input))
@@ -289,6 +308,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
     cookieTag: sw.int('cookieTag', DEFAULTS.switch.cookieTag, 1, 0xffff),
     ttl: sw.int('ttl', DEFAULTS.switch.ttl, 1, 255),
     vlan: sw.optInt('vlan', 1, 4094),
+    pacing: readPacing(sw.section('pacing')),
   };
   sw.done();
 

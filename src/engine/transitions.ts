@@ -55,7 +55,9 @@ export class Transitions {
     reconciler.setDesired(bridgeId, planned.flows);
     let res: SyncResult;
     try {
-      res = await reconciler.sync([bridgeId], prevKeys);
+      // A member left (hangup, transfer): nothing gains from pacing that revert.
+      const urgent = !planned.decision.offload && planned.decision.reason === 'not-two-party';
+      res = await reconciler.sync([bridgeId], prevKeys, { urgent });
     } catch (err) {
       // The switch is unreachable: nothing changed there. The resync after it comes back
       // applies whatever is desired by then.

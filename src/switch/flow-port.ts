@@ -21,6 +21,15 @@ export interface ApplyFailure {
   readonly error: string;
 }
 
+export interface ApplyOptions {
+  /**
+   * The call is over or leaving its bridge (a member left): its flows go out in the next
+   * batch whatever its size, ahead of paced work, as a late revert sends media to a leg that
+   * is gone.
+   */
+  readonly urgent?: boolean;
+}
+
 export interface FlowRemoved {
   readonly key: string | null;
   readonly cookie: bigint;
@@ -37,7 +46,7 @@ export interface FlowPort {
   /** Flows whose cookie matches `cookie` under `mask`, with counters. */
   dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]>;
   /** Deletes then adds, pipelined, ending with one barrier. Failures are per flow. */
-  apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[]): Promise<ApplyFailure[]>;
+  apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[], o?: ApplyOptions): Promise<ApplyFailure[]>;
   /** Every flow whose cookie matches under `mask`, in all tables. */
   deleteByCookie(cookie: bigint, mask: bigint): Promise<void>;
   onFlowRemoved(listener: (removed: FlowRemoved) => void): void;

@@ -1,5 +1,5 @@
 import { flowBody, flowKey, isForwarding, type FlowSpec } from '../plan/flow-spec.js';
-import type { FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
+import type { ApplyOptions, FlowPort, FlowRef, InstalledFlow } from './flow-port.js';
 
 const ALL_ONES = 0xffff_ffff_ffff_ffffn;
 
@@ -10,11 +10,16 @@ export interface ReconcileStats {
   readonly unchanged: number;
 }
 
+/**
+ * One installed flow. With 20,000 calls there are 80,000: no strings of its own (its key is
+ * the one string the desired map and the owner index share; its body is computed from `ref`
+ * when compared), so the mirror costs little beyond the specs the planner made anyway.
+ */
 interface MirrorEntry {
-  readonly body: string | null;
-  /** Forwarding flow or pass-through (probe, watch); `null` when not of our shape. */
+  /** Forwarding flow or pass-through (probe, watch). */
   readonly role: 'rtp-forward' | 'pass-through';
-  readonly ref: FlowRef;
+  /** The spec written (by `sync`) or read back (by `refresh`): what `body` is compared from. */
+  readonly ref: FlowRef & Pick<FlowSpec, 'idleTimeout' | 'actions'>;
   packets: number;
   bytes: number;
   durationSec: number;
@@ -38,7 +43,8 @@ export class Reconciler {
   private writes = 0;
 
   constructor(
-    private readonly port: FlowPort,
+    /** Public for the lab and the bench, which read the write path's pacing statistics. */
+    readonly port: FlowPort,
     private readonly cookieTag: bigint,
     private readonly cookieMask: bigint,
   ) {}
@@ -86,16 +92,21 @@ export class Reconciler {
   async sync(
     bridgeIds?: Iterable<string>,
     previousKeys?: Iterable<string>,
+    o: ApplyOptions = {},
   ): Promise<ReconcileStats & { failures: string[] }> {
     const adds: FlowSpec[] = [];
+    const addKeys: string[] = [];
     const deletes: FlowRef[] = [];
     let unchanged = 0;
     const scope = bridgeIds ? [...bridgeIds] : [...this.desired.keys()];
     for (const id of scope) {
       for (const [key, spec] of this.desired.get(id) ?? []) {
         const have = this.mirror.get(key);
-        if (have && have.body === flowBody(spec)) unchanged++;
-        else adds.push(spec);
+        if (have && (have.ref === spec || flowBody(have.ref) === flowBody(spec))) unchanged++;
+        else {
+          adds.push(spec);
+          addKeys.push(key);
+        }
       }
     }
     // Deletion candidates: flows the scope used to own, or (full sync) everything mirrored.
@@ -108,7 +119,7 @@ export class Reconciler {
     if (adds.length === 0 && deletes.length === 0)
       return { added: 0, deleted: 0, failed: 0, unchanged, failures: [] };
 
-    const failures = await this.port.apply(adds, deletes);
+    const failures = await this.port.apply(adds, deletes, o);
     const failed = new Set(failures.map((f) => `${f.op}:${f.key}`));
     for (const ref of deletes) {
       const key = flowKey(ref);
@@ -117,12 +128,11 @@ export class Reconciler {
       if (!failed.has(`delete:${key}`) && this.mirror.get(key)?.ref.cookie === ref.cookie)
         this.mirror.delete(key);
     }
-    for (const spec of adds) {
-      const key = flowKey(spec);
-      if (failed.has(`add:${key}`)) continue;
+    adds.forEach((spec, i) => {
+      const key = addKeys[i]!;
+      if (failed.has(`add:${key}`)) return;
       const prev = this.mirror.get(key);
       this.mirror.set(key, {
-        body: flowBody(spec),
         role: isForwarding(spec) ? 'rtp-forward' : 'pass-through',
         ref: spec,
         packets: prev?.packets ?? 0,
@@ -130,7 +140,7 @@ export class Reconciler {
         durationSec: prev?.durationSec ?? 0,
         mark: ++this.writes,
       });
-    }
+    });
     return {
       added: adds.length - failures.filter((f) => f.op === 'add').length,
       deleted: deletes.length - failures.filter((f) => f.op === 'delete').length,
@@ -161,8 +171,9 @@ export class Reconciler {
         strays.add(f.cookie);
         continue;
       }
-      this.mirror.set(f.key, {
-        body: f.body,
+      // The desired map's own key string when there is one: one copy per flow, not two.
+      const key = this.owners.has(f.key) ? this.keyOf(f.key) : f.key;
+      this.mirror.set(key, {
         role: isForwarding(f.spec) ? 'rtp-forward' : 'pass-through',
         ref: f.spec,
         packets: f.packets,
@@ -176,6 +187,14 @@ export class Reconciler {
       for (const [key, m] of this.mirror) if (m.ref.cookie === cookie) this.mirror.delete(key);
     }
     return flows;
+  }
+
+  /** The desired map's instance of an equal key string (found through the owner index). */
+  private keyOf(key: string): string {
+    const owner = this.owners.get(key);
+    const desired = owner === undefined ? undefined : this.desired.get(owner);
+    if (desired) for (const k of desired.keys()) if (k === key) return k;
+    return key;
   }
 
   /** Updates counters from a dump without re-deciding anything. */
