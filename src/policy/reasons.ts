@@ -38,6 +38,8 @@ export const REASONS = {
   backoff: 'a previous offload of this bridge failed to deliver media; retrying later',
   'pbx-disconnected': 'the connection to Asterisk is down beyond the grace period',
   'switch-unavailable': 'the switch is not connected, or its uplink port is unknown',
+  'direction-dead':
+    'still offloaded, but one phone now sends from a port no flow matches (a NAT rebinding Asterisk did not follow); that direction is lost',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;
