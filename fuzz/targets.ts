@@ -113,7 +113,7 @@ const ami: FuzzTarget = {
         emit(`\r\n\r\nEvent: ${PROBE_EVENT}\r\n\r\n`);
         await new Promise((r) => setImmediate(r));
         // A fresh model now and then: inputs are independent sessions (the model's own cost
-        // per event does not grow with its size; test/unit/core/call-model-scale.test.ts).
+        // per event does not grow with its size: bench/model-scale.ts).
         if (model.channels.size > 1000 || model.bridges.size > 1000) model = new CallModel();
         if (probes === before) {
           reader.manager.disconnect();
