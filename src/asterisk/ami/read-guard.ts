@@ -138,7 +138,10 @@ export class AmiReadGuard {
       const key = (sep < 0 ? line : line.slice(0, sep)).trim().toLowerCase();
       const value = sep < 0 ? '' : line.slice(sep + 2);
       const lower = value.toLowerCase();
-      if (first && key === 'response' && lower.includes('follow')) {
+      // The library's own test, not ours: `Response:Follows` (no space) is not a header to us
+      // but puts its reader in Follows mode, where it keeps every later line of the session
+      // until `--END COMMAND--`: deaf to all events, and O(n²) as those lines pile up.
+      if (first && line.slice(0, 9).toLowerCase() === 'response:' && line.toLowerCase().includes('follow')) {
         return { field: 'Response', detail: 'Response: Follows (not sent by Asterisk 14+)' };
       }
       if (!line.startsWith('Asterisk Call Manager')) first = false;
