@@ -132,6 +132,8 @@ export class AmiReadGuard {
     let userEvents = 0;
     let actionIds = 0;
     let first = true;
+    let response = false;
+    let content = false;
     for (const line of message.split(/\r?\n/)) {
       if (line === '') continue;
       const sep = line.indexOf(': ');
@@ -155,6 +157,13 @@ export class AmiReadGuard {
       if (key === 'userevent' && ++userEvents > 1) {
         return { field: 'UserEvent', detail: 'UserEvent repeated' };
       }
+      if (key === 'response') response = true;
+      if (key === 'content') content = true;
+    }
+    // The library hands a reply with `Content` and no ActionID to whichever action was sent
+    // last: a fake answer to a request of ours. Asterisk always echoes our ActionID.
+    if (response && content && actionIds === 0) {
+      return { field: 'ActionID', detail: 'a reply with Content and no ActionID' };
     }
     return null;
   }
