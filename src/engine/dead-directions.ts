@@ -2,21 +2,15 @@ import type { SocketAddr } from '../model/pbx.js';
 import { flowKey, type FlowSpec } from '../plan/flow-spec.js';
 import { fmt } from '../policy/eligibility.js';
 import type { EngineContext } from './context.js';
-import type { Tracked } from './tracked.js';
+import type { DeadDirection, Tracked } from './tracked.js';
+
+export type { DeadDirection } from './tracked.js';
 
 /**
  * RTCP from elsewhere older than this proves nothing about a stall seen now: phones send
  * RTCP every ~5 s, so two intervals cover one missed report.
  */
 const ELSEWHERE_FRESH_MS = 12_000;
-
-/** A direction of an offloaded bridge whose remote now sends from somewhere the flow does not match. */
-export interface DeadDirection {
-  readonly channelId: string;
-  readonly channel: string;
-  readonly oldSource: string;
-  readonly newSource: string;
-}
 
 interface FlowWatch {
   packets: number;

@@ -1,8 +1,15 @@
 import type { CallModel } from '../model/call-model.js';
 import type { SocketAddr } from '../model/pbx.js';
 import type { ReasonCode } from '../policy/reasons.js';
-import type { DeadDirection } from './dead-directions.js';
 import type { BridgeState } from './types.js';
+
+/** A direction of an offloaded bridge whose remote now sends from somewhere the flow does not match. */
+export interface DeadDirection {
+  readonly channelId: string;
+  readonly channel: string;
+  readonly oldSource: string;
+  readonly newSource: string;
+}
 
 /** What the engine remembers of one bridge between evaluations. Instants are monotonic ms. */
 export interface Tracked {
