@@ -1,4 +1,4 @@
-import type { AgentStatus, BridgeDto, SocketAddrDto } from '../control/api.js';
+import type { AgentStatus, BridgeDto, DependencyDto, SocketAddrDto } from '../control/api.js';
 import { ageOf } from './age.js';
 
 export interface TableOptions {
@@ -74,10 +74,12 @@ export function formatExplain(b: BridgeDto, now: number): string {
 }
 
 export function formatStatus(s: AgentStatus, now: number): string {
+  const dep = (d: DependencyDto | undefined): string =>
+    d ? ` — ${d.status} since ${d.since} (${ageOf(d.since, now)})${d.detail ? `: ${d.detail}` : ''}` : '';
   return [
     `agent ${s.version}, up since ${s.startedAt} (${ageOf(s.startedAt, now)})${s.dryRun ? ', DRY RUN' : ''}${s.killSwitch ? ', KILL SWITCH ON' : ''}`,
-    `asterisk (${s.pbx.source}): ${s.pbx.status}, ${s.pbx.requests} requests, ${s.pbx.events} events, ${s.pbx.malformed} malformed`,
-    `switch ${s.switch.target}: ${s.switch.status}, ${s.switch.installedFlows} flows installed`,
+    `asterisk (${s.pbx.source}): ${s.pbx.status}, ${s.pbx.requests} requests, ${s.pbx.events} events, ${s.pbx.malformed} malformed${dep(s.dependencies?.asterisk)}`,
+    `switch ${s.switch.target}: ${s.switch.status}, ${s.switch.installedFlows} flows installed${dep(s.dependencies?.switch)}`,
     `bridges ${s.bridges}: ${s.offloaded} offloaded, ${s.probing} probing`,
   ].join('\n');
 }
