@@ -16,9 +16,23 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits until `rx` grew by 90 % of what `tx` grew in a window of `ms`: "the phones hear each
+ * other" judged against what was actually sent, not a wall-clock rate a loaded machine does not
+ * keep; the generous deadline lets a starved receiver read its socket buffer.
+ */
+async function hearsWhatIsSent(rx: () => number, tx: () => number, ms = 1000): Promise<void> {
+  const r0 = rx();
+  const t0 = tx();
+  await sleep(ms);
+  const sent = tx() - t0;
+  expect(sent).toBeGreaterThan(0);
+  await lab.until(`${sent} packets heard`, () => rx() - r0 >= sent * 0.9, 15_000, 20);
+}
+
 async function offloadedCall(): Promise<LabCall> {
   const c = await lab.placeCall();
-  await lab.until('call offloaded', () => lab.stateOf(c) === 'offloaded', 15_000);
+  await lab.until('call offloaded', () => lab.stateOf(c) === 'offloaded', 60_000);
   return c;
 }
 
@@ -36,28 +50,27 @@ describe('following a call through its changes', () => {
   it('reverts on hold (the PBX relays again) and offloads again after unhold, losing nothing at the switchovers', async () => {
     const c = await offloadedCall();
     c.call.hold('caller');
-    await lab.until('reverted on hold', () => status(c)?.reason === 'held', 5000, 20);
+    await lab.until('reverted on hold', () => status(c)?.reason === 'held', 30_000, 20);
     expect(await forwardingFlows(c)).toEqual([]);
     // Asterisk plays music on hold to the held party itself: the PBX sends again.
     const relayed = c.call.relayed().packets;
     const heard = c.b.stats().received;
-    await sleep(500);
-    expect(c.b.stats().received - heard).toBeGreaterThan(10);
+    await lab.until('music on hold heard', () => c.b.stats().received - heard > 10, 15_000, 20);
     c.call.unhold('caller');
     // The phones' own stream (and the gap the hold left in it) resumes with the relay.
-    await lab.until('relayed again after unhold', () => c.call.relayed().packets >= relayed + 4, 5000, 2);
+    await lab.until('relayed again after unhold', () => c.call.relayed().packets >= relayed + 4, 30_000, 2);
     const lostAfterUnhold = [c.a.stats().lost, c.b.stats().lost];
-    await lab.until('offloaded again', () => status(c)?.state === 'offloaded', 10_000, 20);
+    await lab.until('offloaded again', () => status(c)?.state === 'offloaded', 60_000, 20);
     await sleep(1000);
     expect([c.a.stats().lost, c.b.stats().lost]).toEqual(lostAfterUnhold);
     expect(await forwardingFlows(c)).toHaveLength(2);
-  }, 40_000);
+  }, 150_000);
 
   it('reverts when a recording starts and offloads again when it stops', async () => {
     const c = await offloadedCall();
     const t0 = Date.now();
     c.call.startMixMonitor('callee');
-    await lab.until('reverted for the recording', () => status(c)?.reason === 'audiohook', 5000, 5);
+    await lab.until('reverted for the recording', () => status(c)?.reason === 'audiohook', 30_000, 5);
     // The window in which the recording misses audio: from MixMonitor start to the revert.
     const window = Date.now() - t0;
     expect(await forwardingFlows(c)).toEqual([]);
@@ -65,18 +78,18 @@ describe('following a call through its changes', () => {
     c.call.stopMixMonitor('callee');
     // While recording, Asterisk sends its own SSRC and sequence; the phones' own stream
     // (and with it the gap it left) resumes when the packet-to-packet relay does.
-    await lab.until('native_rtp again', () => c.call.technology === 'native_rtp', 2000, 2);
+    await lab.until('native_rtp again', () => c.call.technology === 'native_rtp', 20_000, 2);
     const r0 = c.call.relayed().packets;
-    await lab.until('relay resumed', () => c.call.relayed().packets >= r0 + 4, 2000, 2);
+    await lab.until('relay resumed', () => c.call.relayed().packets >= r0 + 4, 20_000, 2);
     const lost = [c.a.stats().lost, c.b.stats().lost];
     await lab
-      .until('offloaded again', () => status(c)?.state === 'offloaded', 10_000, 20)
+      .until('offloaded again', () => status(c)?.state === 'offloaded', 60_000, 20)
       .catch((e: Error) => {
         throw new Error(`${e.message}: ${JSON.stringify(status(c))}`);
       });
     await sleep(500);
     expect([c.a.stats().lost, c.b.stats().lost]).toEqual(lost);
-  }, 30_000);
+  }, 150_000);
 
   it('removes the flows within a second of a hangup', async () => {
     const c = await offloadedCall();
@@ -122,11 +135,15 @@ describe('following a call through its changes', () => {
       false,
     );
     // …and alice now hears bob's new phone through the switch.
-    const heard = c.a.stats().received;
-    await sleep(1000);
-    expect(c.a.stats().received - heard).toBeGreaterThan(40);
-    expect(bob2.stats().received).toBeGreaterThan(40);
-  }, 30_000);
+    await hearsWhatIsSent(
+      () => c.a.stats().received,
+      () => bob2.stats().sent,
+    );
+    await hearsWhatIsSent(
+      () => bob2.stats().received,
+      () => c.a.stats().sent,
+    );
+  }, 60_000);
 
   it('does not revert a call whose phones fall silent for 10 s (DTX)', async () => {
     const c = await offloadedCall();
@@ -137,20 +154,27 @@ describe('following a call through its changes', () => {
     c.a.setSending(true);
     c.b.setSending(true);
     const heard = c.a.stats().received;
-    await sleep(500);
-    expect(c.a.stats().received).toBeGreaterThan(heard);
+    await lab.until('heard again', () => c.a.stats().received > heard, 15_000, 20);
     expect(c.call.relayed().packets).toBeLessThan(2000);
   }, 30_000);
 
   it('records the switch counters in channel variables and a UserEvent on revert and hangup', async () => {
     const c = await offloadedCall();
-    await sleep(1000);
+    // Enough traffic through the switch for the counters to mean something, however slowly
+    // a loaded machine sends it.
+    const [ha, hb] = [c.a.stats().received, c.b.stats().received];
+    await lab.until(
+      'traffic through the switch',
+      () => c.a.stats().received - ha > 50 && c.b.stats().received - hb > 50,
+      20_000,
+      20,
+    );
     c.call.hold('callee');
-    await lab.until('reverted', () => status(c)?.reason === 'held', 5000, 20);
+    await lab.until('reverted', () => status(c)?.reason === 'held', 30_000, 20);
     await lab.until(
       'channel variables set',
       () => Number(lab.pbx.readVariable(c.call.channel('caller'), 'RTPOFFLOAD_PACKETS_FORWARDED') || 0) > 0,
-      3000,
+      20_000,
       20,
     );
     const fwd = Number(lab.pbx.readVariable(c.call.channel('caller'), 'RTPOFFLOAD_PACKETS_FORWARDED'));
@@ -164,7 +188,7 @@ describe('following a call through its changes', () => {
     );
     expect(end).toBeDefined();
     c.call.unhold('callee');
-    await lab.until('offloaded again', () => status(c)?.state === 'offloaded', 10_000, 20);
+    await lab.until('offloaded again', () => status(c)?.state === 'offloaded', 60_000, 20);
     const before = events.length;
     c.call.hangup();
     await lab.until(
@@ -178,8 +202,8 @@ describe('following a call through its changes', () => {
               JSON.stringify(e.fields).includes('RtpOffloadEnd') &&
               /leg1packets/i.test(JSON.stringify(e.fields)),
           ),
-      3000,
+      20_000,
       20,
     );
-  }, 40_000);
+  }, 150_000);
 });

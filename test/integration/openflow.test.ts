@@ -446,9 +446,14 @@ describe('the OpenFlow client against Open vSwitch 3.1', () => {
     });
     await conn.addFlows([toController]);
     await sendPaced(a, leg, 3);
+    // The count seen last goes into the failure message: it says whether a packet was lost
+    // (fewer) or another matched (more).
+    let seen: bigint[] = [];
     await until('the flow to count the packets', async () => {
-      const [e] = await conn.flowStats({ cookie: TAG, cookieMask: TAG_MASK });
-      return e?.packetCount === 3n;
+      seen = (await conn.flowStats({ cookie: TAG, cookieMask: TAG_MASK })).map((e) => e.packetCount);
+      return seen[0] === 3n;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message} (last counts: ${seen.join(', ') || 'no flow'})`);
     });
     await conn.barrier();
     expect(conn.stats.packetInDrained).toBe(0);

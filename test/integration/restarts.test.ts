@@ -101,15 +101,22 @@ describe('surviving restarts', () => {
       (await client.get<AgentStatus>('/v1/status').catch(() => ({ offloaded: -1 }))).offloaded;
     let agent = start();
     try {
+      const t0 = performance.now();
       await placeAndOffload(l, 100);
-      await l.until('100 offloaded', async () => (await offloaded()) === 100, 60_000, 200);
+      const placed = performance.now();
+      // Every offload first waits one probe cycle and switch writes are paced, and a loaded
+      // machine stretches both: the deadline is generous; the time is printed, not asserted.
+      await l.until('100 offloaded', async () => (await offloaded()) === 100, 150_000, 200);
+      console.log(
+        `100 calls placed in ${((placed - t0) / 1000).toFixed(1)} s, all offloaded ${((performance.now() - placed) / 1000).toFixed(1)} s later`,
+      );
       await sleep(1500);
       const before = await ourFlows(l);
       expect(before.size).toBe(400);
       agent.kill('SIGKILL');
       await new Promise((r) => agent.once('exit', r));
       agent = start();
-      await l.until('state rebuilt', async () => (await offloaded()) === 100, 30_000, 200);
+      await l.until('state rebuilt', async () => (await offloaded()) === 100, 60_000, 200);
       await sleep(1500);
       const after = await ourFlows(l);
       expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
@@ -126,5 +133,5 @@ describe('surviving restarts', () => {
       agent.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 300_000);
 });
