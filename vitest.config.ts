@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit tests are pure and run in parallel; integration tests start
+// Four projects (the fourth, asterisk, needs a real Asterisk and runs only by its own script): unit tests are pure and run in parallel; integration tests start
 // real Open vSwitch daemons in network namespaces, so they run one file at a time
 // (2 cores, one switch at a time keeps timings honest); conformance tests replay the
 // recorded Asterisk 22 transcripts against the simulated PBX on loopback (no namespaces,
@@ -26,6 +26,19 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Against a real Asterisk (RTPO_ASTERISK=<prefix>, `npm run test:asterisk`): one
+        // Asterisk, one switch and one agent process at a time, scenarios in order.
+        test: {
+          name: 'asterisk',
+          include: ['test/asterisk/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {

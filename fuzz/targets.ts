@@ -33,45 +33,65 @@ export interface FuzzTarget {
  * Bytes → read guard → asterisk-manager's own reader (on a real socket's `data` event, as in
  * the agent) → AmiMessage → translator → CallModel. The library emits on process.nextTick,
  * so each run waits a turn of the loop for what it emitted.
+ *
+ * The library's reader lives as long as its socket, so each input ends with a probe event
+ * that must come out: a reader still holding lines (Follows mode kept every later line,
+ * making the agent deaf and each later read O(n²)) fails the input that left it so, and the
+ * harness opens a fresh reader instead of charging that input's cost to the ones after it.
  */
+interface AmiReader {
+  readonly manager: Manager.Instance;
+  readonly socket: net.Socket;
+}
+
+async function openReader(port: number, onEvent: (raw: Manager.Message) => void): Promise<AmiReader> {
+  const manager = new Manager(undefined, '127.0.0.1', 'u', 'p', false);
+  manager.on('managerevent', onEvent);
+  const socket = await new Promise<net.Socket>((resolve) => {
+    manager.connect(
+      {
+        port,
+        host: '127.0.0.1',
+        onread: {
+          buffer: Buffer.alloc(1024),
+          callback(this: net.Socket) {
+            resolve(this);
+            return true;
+          },
+        },
+      },
+      '127.0.0.1',
+    );
+  });
+  return { manager, socket };
+}
+
+const PROBE_EVENT = 'FuzzReaderProbe';
+
 const ami: FuzzTarget = {
   name: 'ami',
   async open() {
     const server = net.createServer((s) => s.write('Asterisk Call Manager/11.0.0\r\n'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as net.AddressInfo).port;
-    const manager = new Manager(undefined, '127.0.0.1', 'u', 'p', false);
-    let socket: net.Socket | null = null;
     let failure: unknown = null;
+    let probes = 0;
     let model = new CallModel();
     let now = 0;
-    manager.on('managerevent', (raw: Manager.Message) => {
+    const onEvent = (raw: Manager.Message): void => {
+      if (raw.event === PROBE_EVENT) {
+        probes++;
+        return;
+      }
       try {
         const t = translateEvent(AmiMessage.fromLibrary(raw));
         if (t.kind === 'event') model.apply(t.event, ++now);
       } catch (err) {
         failure = err;
       }
-    });
-    const ready = new Promise<void>((resolve) => {
-      manager.connect(
-        {
-          port,
-          host: '127.0.0.1',
-          onread: {
-            buffer: Buffer.alloc(1024),
-            callback(this: net.Socket) {
-              // eslint-disable-next-line @typescript-eslint/no-this-alias -- the only handle on the library's socket
-              socket = this;
-              resolve();
-              return true;
-            },
-          },
-        },
-        '127.0.0.1',
-      );
-    });
-    await ready;
+    };
+    let reader = await openReader(port, onEvent);
+    const emit = (text: string): boolean => reader.socket.emit('data', text);
     return {
       async run(input: Buffer) {
         // A fresh guard per input: each input is one session's byte stream.
@@ -85,15 +105,21 @@ const ami: FuzzTarget = {
           const out = guard.push(input.subarray(at, at + READ_BYTES));
           // Over the limit the agent closes the session; nothing more reaches the parser.
           if (out.kind === 'too-large') break;
-          if (out.text !== '') socket?.emit('data', out.text);
+          if (out.text !== '') emit(out.text);
           await new Promise((r) => setImmediate(r));
         }
-        // End the session's last message so the library's reader starts the next input clean.
-        socket?.emit('data', '\r\n\r\n');
+        // End the session's last message (the guard holds an unfinished one back), then probe.
+        const before = probes;
+        emit(`\r\n\r\nEvent: ${PROBE_EVENT}\r\n\r\n`);
         await new Promise((r) => setImmediate(r));
-        // A fresh model now and then: inputs are independent sessions, and a model grown to
-        // 10k channels by mutated BridgeEnters made single inputs cost ~1 s of CPU (noted).
+        // A fresh model now and then: inputs are independent sessions (the model's own cost
+        // per event does not grow with its size: bench/model-scale.ts).
         if (model.channels.size > 1000 || model.bridges.size > 1000) model = new CallModel();
+        if (probes === before) {
+          reader.manager.disconnect();
+          reader = await openReader(port, onEvent);
+          throw new Error('asterisk-manager reader still holds lines after the input: it would be deaf');
+        }
         if (failure) {
           const err = failure;
           failure = null;
@@ -101,7 +127,7 @@ const ami: FuzzTarget = {
         }
       },
       async close() {
-        manager.disconnect();
+        reader.manager.disconnect();
         await new Promise<void>((r) => server.close(() => r()));
       },
     };

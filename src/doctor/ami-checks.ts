@@ -2,26 +2,17 @@ import type { Config } from '../config.js';
 import { AmiConnection } from '../asterisk/ami/connection.js';
 import { DEFAULT_AMI_OPTIONS } from '../asterisk/index.js';
 import { MODULE_LIST_ACTION } from '../asterisk/module/index.js';
+import type { AmiMessage } from '../asterisk/ami/message.js';
+import { checkPermissions } from './ami-permissions.js';
 import { fail, ok, skip, warn, within, type CheckResult } from './check.js';
-
-/** Every action the agent sends (one of the two endpoint actions, by channel driver). */
-const NEEDED = [
-  'BridgeInfo',
-  'BridgeList',
-  'CoreShowChannels',
-  'CoreStatus',
-  'Getvar',
-  'Setvar',
-  'UserEvent',
-];
-const ENDPOINT_ACTIONS = ['PJSIPShowEndpoint', 'SIPshowpeer'];
-/** write= classes the agent needs; anything else the user holds is more than it needs. */
-const NEEDED_CLASSES = new Set(['system', 'call', 'reporting', 'user', 'all']);
+import { checkEndpoints, checkRtpConf, type AmiQuery } from './endpoint-checks.js';
 
 /** The minimal interface of an AMI session the checks use, so tests can hand in their own. */
 export interface AmiProbe {
   login(): Promise<void>;
   listCommands(): Promise<Readonly<Record<string, string>>>;
+  /** Endpoint and rtp.conf checks; a probe without it skips them. */
+  readonly query?: AmiQuery;
   close(): Promise<void>;
 }
 
@@ -53,19 +44,13 @@ export function amiProbe(cfg: NonNullable<Config['asterisk']['ami']>, timeoutMs:
         `AMI ${cfg.host}:${cfg.port}`,
       ),
     listCommands: async () => (await conn.request({ Action: 'ListCommands' })).toJSON(),
+    query: {
+      request: (action): Promise<AmiMessage> => conn.request({ ...action, Action: action.Action ?? '' }),
+      requestList: async (action): Promise<readonly AmiMessage[]> =>
+        (await conn.requestList({ ...action, Action: action.Action ?? '' })).items,
+    },
     close: () => conn.stop(),
   };
-}
-
-/** `Getvar: Gets a channel variable.  (Priv: call,all)` → the classes named. */
-function privileges(line: string): string[] {
-  const m = /\(Priv: ([^)]*)\)\s*$/.exec(line);
-  return m
-    ? m[1]!
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== '' && s !== '<none>')
-    : [];
 }
 
 export async function checkAmi(cfg: Config, probe: AmiProbe | null): Promise<CheckResult[]> {
@@ -91,37 +76,15 @@ export async function checkAmi(cfg: Config, probe: AmiProbe | null): Promise<Che
         ),
         skip('ami.permissions', 'no AMI session'),
         skip('asterisk.module', 'no AMI session'),
+        skip('asterisk.endpoints', 'no AMI session'),
+        skip('asterisk.rtp-conf', 'no AMI session'),
       ];
     }
     const results = [ok('ami.login', `logged in as ${where}`)];
     const commands = await probe.listCommands();
     const has = (a: string): boolean =>
       Object.keys(commands).some((k) => k.toLowerCase() === a.toLowerCase());
-    const missing = NEEDED.filter((a) => !has(a));
-    if (!ENDPOINT_ACTIONS.some(has)) missing.push(ENDPOINT_ACTIONS.join(' or '));
-    const wider = [...new Set(Object.values(commands).flatMap(privileges))]
-      .filter((c) => !NEEDED_CLASSES.has(c))
-      .sort();
-    if (missing.length > 0)
-      results.push(
-        fail(
-          'ami.permissions',
-          `the AMI user may not run ${missing.join(', ')}`,
-          `give [${ami.username}] in manager.conf read=system,call,dialplan,reporting and write=system,call,reporting,user`,
-        ),
-      );
-    else if (wider.length > 0)
-      results.push(
-        warn(
-          'ami.permissions',
-          `the AMI user also holds ${wider.join(', ')}, which the agent never uses`,
-          `narrow [${ami.username}] to write=system,call,reporting,user`,
-        ),
-      );
-    else
-      results.push(
-        ok('ami.permissions', 'the AMI user may run every action the agent sends, and no more classes'),
-      );
+    results.push(checkPermissions(ami.username, commands));
     results.push(
       has(MODULE_LIST_ACTION)
         ? ok('asterisk.module', `res_rtp_offload is loaded (${MODULE_LIST_ACTION} available)`)
@@ -131,8 +94,34 @@ export async function checkAmi(cfg: Config, probe: AmiProbe | null): Promise<Che
             'build and load asterisk-module/res_rtp_offload (see its README), then `module load res_rtp_offload.so`',
           ),
     );
+    results.push(...(await configChecks(cfg, probe, has)));
     return results;
   } finally {
     await probe.close().catch(() => undefined);
   }
+}
+
+/** Endpoints and rtp.conf, when the probe can ask and the user may (else say what is missing). */
+async function configChecks(
+  cfg: Config,
+  probe: AmiProbe,
+  has: (a: string) => boolean,
+): Promise<CheckResult[]> {
+  const q = probe.query;
+  const interval = cfg.policy.rtcpIntervalSec;
+  const user = cfg.asterisk.ami?.username ?? '';
+  if (!q) return [skip('asterisk.endpoints', 'not asked'), skip('asterisk.rtp-conf', 'not asked')];
+  const endpoints = has('PJSIPShowEndpoints')
+    ? await checkEndpoints(q, interval)
+    : has('SIPshowpeer')
+      ? skip(
+          'asterisk.endpoints',
+          'chan_sip: endpoints are not listed (only chan_pjsip endpoints are checked)',
+        )
+      : warn(
+          'asterisk.endpoints',
+          'endpoints unknown: the AMI user may not run PJSIPShowEndpoints',
+          `give [${user}] write=system`,
+        );
+  return [endpoints, await checkRtpConf(q, user, interval)];
 }

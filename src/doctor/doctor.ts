@@ -1,6 +1,7 @@
 import { loadConfig, type Config } from '../config.js';
 import { InterfaceAddresses } from '../net/index.js';
 import { amiProbe, checkAmi, type AmiProbe } from './ami-checks.js';
+import { checkAri } from './ari-checks.js';
 import { fail, ok, skip, type CheckResult } from './check.js';
 import { checkBridgeInterface } from './host-checks.js';
 import { checkSwitch } from './switch-checks.js';
@@ -18,12 +19,13 @@ export async function diagnose(cfg: Config, o: DoctorOptions = {}): Promise<Chec
   const ami = cfg.asterisk.ami;
   const probe = o.ami ?? (ami && cfg.asterisk.source === 'ami' ? amiProbe(ami, timeoutMs) : null);
   const addrs = new InterfaceAddresses(cfg.netns ? { netns: cfg.netns } : {});
-  const [sw, host, pbx] = await Promise.all([
+  const [sw, host, pbx, ari] = await Promise.all([
     checkSwitch(cfg, { timeoutMs }),
     checkBridgeInterface(cfg, addrs),
     checkAmi(cfg, probe),
+    checkAri(cfg, timeoutMs),
   ]);
-  return [...sw, host, ...pbx];
+  return [...sw, host, ...(cfg.asterisk.source === 'ari' ? ari : pbx)];
 }
 
 /** `rtp-offload doctor`: the configuration first; without a valid one nothing else can be asked. */

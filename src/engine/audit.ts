@@ -4,6 +4,7 @@ import { flowKey, type FlowSpec } from '../plan/flow-spec.js';
 import type { FlowPort, InstalledFlow } from '../switch/flow-port.js';
 import type { Reconciler } from '../switch/reconciler.js';
 import type { EngineContext } from './context.js';
+import { DeadDirections, type DeadDirection } from './dead-directions.js';
 import { UnheardProbes } from './unheard-probes.js';
 import { legCounters } from './status.js';
 import type { Tracked } from './tracked.js';
@@ -34,6 +35,8 @@ export async function readPairCounters(
  */
 export class Auditor {
   private readonly unheard: UnheardProbes;
+  /** Directions whose flow stopped while their phone is heard from elsewhere. */
+  readonly deadDirections: DeadDirections;
   /** When the last successful dump came back (monotonic ms), for `auditIfOlder`. */
   private lastDumpAt = -Infinity;
   private running: Promise<void> | null = null;
@@ -43,6 +46,7 @@ export class Auditor {
     private readonly port: FlowPort,
   ) {
     this.unheard = new UnheardProbes(ctx);
+    this.deadDirections = new DeadDirections(ctx);
   }
 
   /** Reads the counters of probing bridges; a remote seen sending lets them go on. */
@@ -117,6 +121,7 @@ export class Auditor {
       }
       if (t.state === 'offloaded') this.checkOffloaded(bridgeId, t, flows, now);
     }
+    this.deadDirections.prune(this.ctx.tracked);
   }
 
   private checkOffloaded(bridgeId: string, t: Tracked, flows: readonly FlowSpec[], now: number): void {
@@ -124,6 +129,7 @@ export class Auditor {
       // Asterisk relayed something the switch missed (a rebinding, a re-INVITE): re-read
       // both legs; if nothing changed and it keeps moving, give the call back to Asterisk.
       t.egressStrikes++;
+      this.ctx.log.debug('Asterisk relays on an offloaded bridge: reading its legs again', { bridgeId });
       for (const ch of this.ctx.model.membersOf(bridgeId)) this.ctx.model.markLegStale(ch.info.id);
       if (t.egressStrikes >= EGRESS_STRIKES) {
         this.giveBack(bridgeId, t, 'Asterisk keeps relaying RTP the switch does not match', now);
@@ -133,6 +139,7 @@ export class Auditor {
       return;
     }
     t.egressStrikes = 0;
+    this.checkDirections(bridgeId, t, flows, now);
     if (t.offloadedAt === null || now - t.offloadedAt < this.ctx.cfg.deliveryGraceMs) return;
     const astray = deliveryProblem(
       this.ctx.model.membersOf(bridgeId),
@@ -142,6 +149,30 @@ export class Auditor {
       this.ctx.cfg.deliveryGraceMs,
     );
     if (astray) this.giveBack(bridgeId, t, astray, now);
+  }
+
+  /**
+   * A direction whose flow stopped while its phone is heard from another port is reported
+   * once (state reason, metric, warning); the leg is read again once, in case Asterisk
+   * follows the new source (strictrtp=no), which then moves the flows.
+   */
+  private checkDirections(bridgeId: string, t: Tracked, flows: readonly FlowSpec[], now: number): void {
+    const dead = this.deadDirections.check(flows, now);
+    if (sameDead(dead, t.deadDirection)) return;
+    if (dead) {
+      this.ctx.counters.deadDirections++;
+      this.ctx.log.warn('RTP direction dead: the phone sends from a port the flow does not match', {
+        bridgeId,
+        channel: dead.channel,
+        from: dead.oldSource,
+        to: dead.newSource,
+      });
+      this.ctx.model.markLegStale(dead.channelId);
+    } else if (t.deadDirection) {
+      this.ctx.log.info('RTP direction alive again', { bridgeId, channel: t.deadDirection.channel });
+    }
+    t.deadDirection = dead;
+    this.ctx.scheduler.schedule(bridgeId);
   }
 
   /** Whether an egress-watch counter grew since the last audit (and remembers the new values). */
@@ -164,6 +195,10 @@ export class Auditor {
     t.backoffCause = detail;
     this.ctx.scheduler.schedule(bridgeId);
   }
+}
+
+function sameDead(a: DeadDirection | null, b: DeadDirection | null): boolean {
+  return a?.channelId === b?.channelId && a?.newSource === b?.newSource;
 }
 
 /**

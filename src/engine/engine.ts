@@ -56,6 +56,7 @@ export class OffloadEngine {
     flowFailures: 0,
     reverts: 0,
     offloads: 0,
+    deadDirections: 0,
   };
   private readonly ctx: EngineContext;
   private readonly lifecycle: Lifecycle;
@@ -106,6 +107,7 @@ export class OffloadEngine {
     );
     this.lifecycle = new Lifecycle(this.ctx, source, port);
     this.auditor = new Auditor(this.ctx, port);
+    this.lifecycle.onRtcp = (id, from) => this.auditor.deadDirections.noteRtcp(id, from, clock.now());
   }
 
   on<K extends keyof EngineEvents>(event: K, listener: EngineEvents[K]): void {

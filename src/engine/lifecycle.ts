@@ -1,4 +1,4 @@
-import type { PbxEvent, PbxSource } from '../model/pbx.js';
+import type { PbxEvent, PbxSource, SocketAddr } from '../model/pbx.js';
 import type { FlowPort, FlowRemoved } from '../switch/flow-port.js';
 import type { TimerHandle } from '../time/clock.js';
 import type { EngineContext } from './context.js';
@@ -27,7 +27,11 @@ export class Lifecycle {
     this.port.onFlowRemoved((r) => this.flowRemoved(r));
   }
 
+  /** Told where each RTCPReceived came from (dead-direction evidence). */
+  onRtcp: ((channelId: string, from: SocketAddr | null) => void) | null = null;
+
   handle(e: PbxEvent): void {
+    if (e.kind === 'rtcp-received') this.onRtcp?.(e.channelId, e.from);
     if (e.kind === 'connected') return void this.pbxConnected(e.restarted);
     if (e.kind === 'disconnected') return this.pbxDisconnected(e.reason);
     if (this.resyncBuffer) {

@@ -1,6 +1,7 @@
 import type { CallModel } from '../model/call-model.js';
 import type { SocketAddr } from '../model/pbx.js';
 import type { ReasonCode } from '../policy/reasons.js';
+import type { DeadDirection } from './dead-directions.js';
 import type { BridgeState } from './types.js';
 
 /** What the engine remembers of one bridge between evaluations. Instants are monotonic ms. */
@@ -33,6 +34,8 @@ export interface Tracked {
    * the packets it counted while Asterisk still relayed, which were not forwarded by us.
    */
   baseline: Map<string, { packets: number; bytes: number }>;
+  /** A direction of this offloaded bridge found dead (see DeadDirections), shown as its reason. */
+  deadDirection: DeadDirection | null;
 }
 
 export type TrackedBridges = Map<string, Tracked>;
@@ -57,6 +60,7 @@ export function track(tracked: TrackedBridges, bridgeId: string, now: number): T
       techRechecks: 0,
       confirmed: new Map(),
       baseline: new Map(),
+      deadDirection: null,
     };
     tracked.set(bridgeId, t);
   }

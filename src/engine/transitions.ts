@@ -193,7 +193,15 @@ export class Transitions {
       this.ctx.log.info('offloaded', { bridgeId, cookie: formatCookie(t.cookie ?? 0n), added });
       for (const l of this.ctx.listeners.offloaded) l(bridgeId, legs);
     }
-    setState(t, 'offloaded', null, 'all checks pass; the switch forwards the RTP of both legs', now);
+    const dead = t.deadDirection;
+    if (dead) {
+      // Still offloaded: the other direction works through the switch, and Asterisk
+      // (strict RTP) drops the new source too. The state says which direction is lost.
+      const detail = `${dead.channel} sends from ${dead.newSource}, the flow matches ${dead.oldSource}`;
+      setState(t, 'offloaded', 'direction-dead', detail, now);
+    } else {
+      setState(t, 'offloaded', null, 'all checks pass; the switch forwards the RTP of both legs', now);
+    }
   }
 
   private markNotOffloaded(
@@ -216,6 +224,7 @@ export class Transitions {
     }
     setState(t, planned.next, reason, detail, now);
     if (planned.next !== 'offloaded') t.offloadedAt = null;
+    t.deadDirection = null;
     // Only an outage of the switch keeps what the switch saw; any change of the call
     // (hold, a recording, a new remote) must see media again before forwarding.
     if (reason !== 'switch-unavailable' && reason !== 'pbx-disconnected') t.confirmed.clear();

@@ -86,4 +86,6 @@ export type EngineCounters = {
   flowFailures: number;
   reverts: number;
   offloads: number;
+  /** Directions of offloaded bridges found dead (a phone heard from a port no flow matches). */
+  deadDirections: number;
 };

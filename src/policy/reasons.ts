@@ -22,7 +22,8 @@ export const REASONS = {
   'family-mismatch': 'the legs use different IP families (the switch cannot translate IPv4 to IPv6)',
   'codec-mismatch': 'the legs use different audio formats',
   'payload-type-mismatch': 'the legs number the same format with different RTP payload types',
-  'payload-types-unknown': 'the payload-type numbers are unknown and the operator has not opted in',
+  'payload-types-unknown':
+    "the payload-type numbers are unknown: load res_rtp_offload (it lists each leg's payload types), or set policy.assumeSamePayloadTypes if every endpoint numbers its formats alike",
   srtp: 'a leg uses SRTP',
   ice: 'a leg uses ICE',
   'rtcp-mux': 'a leg multiplexes RTCP on the RTP port, where the switch cannot keep RTCP with Asterisk',
@@ -37,6 +38,8 @@ export const REASONS = {
   backoff: 'a previous offload of this bridge failed to deliver media; retrying later',
   'pbx-disconnected': 'the connection to Asterisk is down beyond the grace period',
   'switch-unavailable': 'the switch is not connected, or its uplink port is unknown',
+  'direction-dead':
+    'still offloaded, but one phone now sends from a port no flow matches (a NAT rebinding Asterisk did not follow); that direction is lost',
 } as const;
 
 export type ReasonCode = keyof typeof REASONS;

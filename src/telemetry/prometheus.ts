@@ -178,7 +178,19 @@ export class AgentMetrics implements InputMetrics {
       registers,
       collect() {
         this.reset();
-        for (const b of view.bridges()) if (b.reason) this.inc({ reason: b.reason });
+        for (const b of view.bridges())
+          if (b.reason && b.state !== 'offloaded') this.inc({ reason: b.reason });
+      },
+    });
+    new Gauge({
+      name: 'rtpo_offloaded_bridges_degraded',
+      help: 'Offloaded bridges with a problem reported, by reason (direction-dead: one direction lost).',
+      labelNames: ['reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const b of view.bridges())
+          if (b.reason && b.state === 'offloaded') this.inc({ reason: b.reason });
       },
     });
     new Gauge({

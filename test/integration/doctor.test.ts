@@ -33,6 +33,8 @@ describe('rtp-offload doctor against the lab switch and the simulated PBX', () =
       // agent does not need (Command, GetConfig, Originate…), so nothing wider shows.
       'ami.permissions': 'ok',
       'asterisk.module': 'warn',
+      'asterisk.endpoints': 'ok',
+      'asterisk.rtp-conf': 'ok',
     });
     expect(doctorExitCode(rs)).toBe(0);
   });

@@ -132,13 +132,18 @@ export class AmiReadGuard {
     let userEvents = 0;
     let actionIds = 0;
     let first = true;
+    let response = false;
+    let content = false;
     for (const line of message.split(/\r?\n/)) {
       if (line === '') continue;
       const sep = line.indexOf(': ');
       const key = (sep < 0 ? line : line.slice(0, sep)).trim().toLowerCase();
       const value = sep < 0 ? '' : line.slice(sep + 2);
       const lower = value.toLowerCase();
-      if (first && key === 'response' && lower.includes('follow')) {
+      // The library's own test, not ours: `Response:Follows` (no space) is not a header to us
+      // but puts its reader in Follows mode, where it keeps every later line of the session
+      // until `--END COMMAND--`: deaf to all events, and O(n²) as those lines pile up.
+      if (first && line.slice(0, 9).toLowerCase() === 'response:' && line.toLowerCase().includes('follow')) {
         return { field: 'Response', detail: 'Response: Follows (not sent by Asterisk 14+)' };
       }
       if (!line.startsWith('Asterisk Call Manager')) first = false;
@@ -152,6 +157,13 @@ export class AmiReadGuard {
       if (key === 'userevent' && ++userEvents > 1) {
         return { field: 'UserEvent', detail: 'UserEvent repeated' };
       }
+      if (key === 'response') response = true;
+      if (key === 'content') content = true;
+    }
+    // The library hands a reply with `Content` and no ActionID to whichever action was sent
+    // last: a fake answer to a request of ours. Asterisk always echoes our ActionID.
+    if (response && content && actionIds === 0) {
+      return { field: 'ActionID', detail: 'a reply with Content and no ActionID' };
     }
     return null;
   }

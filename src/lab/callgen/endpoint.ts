@@ -112,7 +112,7 @@ export class RtpEndpoint {
   private lastReport: RtcpReport | null = null;
   private closed = false;
 
-  constructor(private readonly o: EndpointOptions) {
+  constructor(private o: EndpointOptions) {
     this.ssrc = (o.ssrc ?? Math.floor(Math.random() * 0x1_0000_0000)) >>> 0;
     this.target = o.target;
     this.sending = o.sending ?? true;
@@ -123,11 +123,35 @@ export class RtpEndpoint {
       const b = Buffer.alloc(RTP_HEADER_BYTES + this.payloadBytes, fill);
       return b;
     });
+    this.listen(o);
+  }
+
+  private listen(o: EndpointOptions): void {
     o.rtp.on('message', (b, r) => this.onMessage(b, r));
     o.rtp.on('error', () => undefined);
     if (o.rtcp) {
       o.rtcp.on('message', (b) => this.onRtcp(b));
       o.rtcp.on('error', () => undefined);
+    }
+  }
+
+  /**
+   * A NAT rebinding: the phone goes on (same SSRC, sequence, timestamps) from new sockets,
+   * with no SIP; the old ones are closed, as the NAT's old mapping is gone. What is still
+   * sent to the old port is lost and shows as a gap in `lost`.
+   */
+  rebind(rtp: dgram.Socket, rtcp?: dgram.Socket): void {
+    const old = this.o;
+    this.o = { ...old, rtp, ...(rtcp ? { rtcp } : { rtcp: undefined }) };
+    this.listen(this.o);
+    for (const sock of [old.rtp, old.rtcp]) {
+      if (!sock) continue;
+      sock.removeAllListeners('message');
+      try {
+        sock.close();
+      } catch {
+        // already closed
+      }
     }
   }
 

@@ -11,14 +11,19 @@ import { join } from 'node:path';
  */
 
 /** SDP body; `dir` is the audio direction attribute (hold = sendonly). */
-function sdp(dir: 'sendrecv' | 'sendonly' | 'inactive', extra: string, version = 1): string {
+function sdp(
+  dir: 'sendrecv' | 'sendonly' | 'inactive',
+  extra: string,
+  version = 1,
+  port = '[rtpport]',
+): string {
   return [
     'v=0',
     `o=- 5301 ${version} IN IP[local_ip_type] [local_ip]`,
     's=-',
     'c=IN IP[media_ip_type] [local_ip]',
     't=0 0',
-    'm=audio [rtpport] [rtpproto] 0 101',
+    `m=audio ${port} [rtpproto] 0 101`,
     'a=rtpmap:0 PCMU/8000',
     'a=rtpmap:101 telephone-event/8000',
     'a=fmtp:101 0-16',
@@ -135,10 +140,47 @@ ${waitForBye(extra)}
 `;
 }
 
+/** A callee that rings, then answers 486 Busy Here. */
+export function uasBusyScenario(): string {
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="uas-busy">
+  <recv request="INVITE"/>
+  <send><![CDATA[
+SIP/2.0 180 Ringing
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:[service]@[local_ip]:[local_port]>
+Content-Length: 0
+
+]]></send>
+  <pause milliseconds="200"/>
+  <send><![CDATA[
+SIP/2.0 486 Busy Here
+[last_Via:]
+[last_From:]
+[last_To:];tag=[pid]SIPpTag01[call_number]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+  <recv request="ACK"/>
+</scenario>
+`;
+}
+
 /** One step the calling phone takes after the call is up. */
 export type UacStep =
   | { readonly kind: 'pause'; readonly ms: number }
-  | { readonly kind: 'reinvite'; readonly dir: 'sendrecv' | 'sendonly' | 'inactive' }
+  | {
+      readonly kind: 'reinvite';
+      readonly dir: 'sendrecv' | 'sendonly' | 'inactive';
+      /** Announce this RTP port instead of the phone's own (a phone that moves, or claims to). */
+      readonly port?: number;
+    }
   | { readonly kind: 'bye' };
 
 export interface UacOptions {
@@ -169,7 +211,7 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-${sdp(step.dir, extra, ++sdpver)}
+${sdp(step.dir, extra, ++sdpver, step.port !== undefined ? String(step.port) : undefined)}
 ]]></send>
   <recv response="100" optional="true"/>
   <recv response="200"/>

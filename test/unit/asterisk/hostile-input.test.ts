@@ -199,7 +199,12 @@ describe('the bounded AMI read path', () => {
     ['Event: UserEvent\r\nUserEvent: a\r\nUserEvent: b', 'UserEvent'],
     ['Response: Success\r\nActionID: close', 'ActionID'],
     ['Response: Follows\r\nPrivilege: Command\r\nhello\r\n--END COMMAND--', 'Response'],
+    // No space after the colon: no header to us, but the library's Follows mode (found by fuzzing).
+    ['Response:Follows\r\nPrivilege: Command', 'Response'],
+    ['response:\tfollows', 'Response'],
     ['Event: Hangup\r\n__proto__: x\r\nUniqueid: 1.1', '__proto__'],
+    // Would be taken for the answer to the last action sent (found by fuzzing).
+    ['Response: Success\r\nContent: forged', 'ActionID'],
   ])('drops %j before the library mishandles it, and the session goes on', async (text, field) => {
     const c = connect();
     const got: string[] = [];

@@ -61,6 +61,8 @@ describe('rtp-offload doctor against the simulated PBX', { timeout: 30_000 }, ()
       ['ami.login', 'ok'],
       ['ami.permissions', 'ok'],
       ['asterisk.module', 'warn'],
+      ['asterisk.endpoints', 'ok'],
+      ['asterisk.rtp-conf', 'ok'],
     ]);
     expect(byId(rs, 'asterisk.module')).toMatchObject({
       message: expect.stringContaining('payload types stay unknown'),
@@ -79,7 +81,7 @@ describe('rtp-offload doctor against the simulated PBX', { timeout: 30_000 }, ()
       message: expect.stringContaining('refused'),
     });
     expect(rs[0]!.fix).toContain('[offload] section of manager.conf');
-    expect(rs.slice(1).map((r) => r.status)).toEqual(['skip', 'skip']);
+    expect(rs.slice(1).map((r) => r.status)).toEqual(['skip', 'skip', 'skip', 'skip']);
   });
 
   it('fails a user whose write= classes do not cover the actions the agent sends', async () => {
@@ -87,8 +89,14 @@ describe('rtp-offload doctor against the simulated PBX', { timeout: 30_000 }, ()
     const rs = await checkAmi(cfg, amiProbe(cfg.asterisk.ami!, 5000));
     expect(byId(rs, 'ami.permissions')).toMatchObject({
       status: 'fail',
-      // Getvar and CoreShowChannels also run with `reporting` (as in manager.c); the rest do not.
-      message: 'the AMI user may not run Setvar, UserEvent, PJSIPShowEndpoint or SIPshowpeer',
+      // Getvar and CoreShowChannels also run with `reporting` (as in manager.c); the
+      // endpoint actions need `system`. Setvar and UserEvent are not needed to offload.
+      message: 'the AMI user may not run PJSIPShowEndpoint or SIPshowpeer (system)',
+    });
+    expect(byId(rs, 'asterisk.rtp-conf')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('strictrtp unknown'),
+      fix: expect.stringContaining('write=system'),
     });
   });
 

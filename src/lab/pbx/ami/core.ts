@@ -13,6 +13,14 @@ export interface PbxCore {
   bridges(): readonly SimBridge[];
   findBridge(uniqueid: string): SimBridge | null;
   endpoint(name: string): ResolvedEndpoint | null;
+  /** Every configured endpoint, by name (PJSIPShowEndpoints). */
+  endpointNames(): readonly string[];
+  /** rtp.conf [general] as configured (GetConfig). */
+  rtpConfig(): {
+    readonly portRange: readonly [number, number];
+    readonly rtcpIntervalMs: number;
+    readonly strictRtp: boolean;
+  };
   /** The SIP transport's bind address (TransportDetail `Bind`, without the port). */
   sipBindAddress(): string;
   startupTime(): Date;

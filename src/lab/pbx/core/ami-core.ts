@@ -43,6 +43,15 @@ export class AmiCore implements PbxCore {
     return this.ctx.state.o.endpoints.get(name) ?? null;
   }
 
+  endpointNames(): readonly string[] {
+    return [...this.ctx.state.o.endpoints.keys()].sort();
+  }
+
+  rtpConfig(): { portRange: readonly [number, number]; rtcpIntervalMs: number; strictRtp: boolean } {
+    const o = this.ctx.state.o;
+    return { portRange: o.rtpPortRange, rtcpIntervalMs: o.rtcpIntervalMs, strictRtp: o.strictRtp.enabled };
+  }
+
   sipBindAddress(): string {
     return this.ctx.state.o.localAddress.ipv4;
   }

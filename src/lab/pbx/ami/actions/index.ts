@@ -2,6 +2,7 @@ import type { ChannelDriverName } from '../../options.js';
 import { bridgeActions } from './bridge-actions.js';
 import { callActions } from './call-actions.js';
 import { channelActions } from './channel-actions.js';
+import { configActions } from './config-actions.js';
 import { pjsipActions } from './pjsip-actions.js';
 import { sessionActions } from './session-actions.js';
 import { systemActions } from './system-actions.js';
@@ -16,7 +17,8 @@ export function buildActionTable(driver: ChannelDriverName): Map<string, ActionD
     ...channelActions,
     ...bridgeActions,
     ...callActions,
-    ...(driver === 'pjsip' ? pjsipActions : []),
+    ...(driver === 'pjsip' ? [...pjsipActions, ...configActions.filter((a) => a.name !== 'GetConfig')] : []),
+    ...configActions.filter((a) => a.name === 'GetConfig'),
   ]);
   return table;
 }
