@@ -61,6 +61,12 @@ export function engineConfig(cfg: Config): EngineConfig {
 }
 
 /**
+ * How old the periodic audit's counters may be for a `list` to be served from them rather
+ * than from a dump of every flow of its own (seconds at 5,000 calls).
+ */
+const LIST_COUNTERS_MAX_AGE_MS = 3000;
+
+/**
  * The running agent: Asterisk in, flows out. Wires the adapters around the engine and
  * serves the control API. Every part keeps running when another fails: a dead switch
  * leaves calls with Asterisk, a dead Asterisk connection keeps flows for a grace period.
@@ -320,7 +326,7 @@ export class Agent implements AgentControl {
   }
 
   async bridges(refresh: boolean): Promise<BridgeStatus[]> {
-    if (refresh) await this.engine.audit();
+    if (refresh) await this.engine.auditIfOlder(LIST_COUNTERS_MAX_AGE_MS);
     return this.engine.status();
   }
 

@@ -64,7 +64,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'list',
     synopsis: 'list',
     summary: 'offloaded streams with live switch counters',
-    detail: 'Counters are read from the switch, at most once a second however often you ask.',
+    detail: 'Counters are at most a few seconds old: the last periodic audit, or one read from the switch.',
     options: {},
     contactsAgent: true,
   },

@@ -37,6 +37,9 @@ export class Auditor {
   private readonly unheard: UnheardProbes;
   /** Directions whose flow stopped while their phone is heard from elsewhere. */
   readonly deadDirections: DeadDirections;
+  /** When the last successful dump came back (monotonic ms), for `auditIfOlder`. */
+  private lastDumpAt = -Infinity;
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -60,11 +63,32 @@ export class Auditor {
   }
 
   /**
+   * The counters of the last audit when they are younger than `maxAgeMs`, else a new audit
+   * (or the one already running): a listing served from the periodic audit costs no dump, and
+   * with thousands of flows a dump per `list` took seconds.
+   */
+  auditIfOlder(maxAgeMs: number): Promise<void> {
+    if (this.running) return this.running;
+    if (this.ctx.clock.now() - this.lastDumpAt < maxAgeMs) return Promise.resolve();
+    return this.audit();
+  }
+
+  /** One audit at a time: a caller arriving while one runs shares it. */
+  audit(): Promise<void> {
+    if (this.running) return this.running;
+    const p = this.auditOnce().finally(() => {
+      this.running = null;
+    });
+    this.running = p;
+    return p;
+  }
+
+  /**
    * One dump of all our flows: counters, egress movement, missing flows, delivery. Yields to
    * the event loop every AUDIT_SLICE bridges; a flow installed after the dump was asked for
    * cannot be in it, so it is not taken for removed (nor re-added for nothing).
    */
-  async audit(): Promise<void> {
+  private async auditOnce(): Promise<void> {
     const { reconciler, clock } = this.ctx;
     const mark = reconciler.writeMark;
     let dump: InstalledFlow[];
@@ -75,6 +99,7 @@ export class Auditor {
       return;
     }
     reconciler.updateCounters(dump);
+    this.lastDumpAt = clock.now();
     const present = new Set(dump.map((f) => f.key));
     let now = clock.now();
     let seen = 0;

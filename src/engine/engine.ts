@@ -230,4 +230,9 @@ export class OffloadEngine {
   audit(): Promise<void> {
     return this.auditor.audit();
   }
+
+  /** The last audit's counters if younger than `maxAgeMs`, else a new audit first. */
+  auditIfOlder(maxAgeMs: number): Promise<void> {
+    return this.auditor.auditIfOlder(maxAgeMs);
+  }
 }

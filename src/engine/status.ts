@@ -1,8 +1,14 @@
 import { formatCookie } from '../plan/cookie.js';
-import { flowKey } from '../plan/flow-spec.js';
+import { flowKey, type FlowSpec } from '../plan/flow-spec.js';
 import { wallTimeOf } from '../time/clock.js';
 import type { EngineContext } from './context.js';
 import type { BridgeStatus, LegStatus } from './types.js';
+
+/** A flow's counters as the switch last reported them. */
+export interface FlowCounts {
+  readonly packets: number;
+  readonly bytes: number;
+}
 
 type StatusContext = Pick<EngineContext, 'model' | 'reconciler' | 'tracked'>;
 
@@ -10,9 +16,13 @@ type StatusContext = Pick<EngineContext, 'model' | 'reconciler' | 'tracked'>;
  * What the switch forwarded for each leg of a bridge since it was offloaded, and what
  * Asterisk still sent itself (egress watch), from the reconciler's counter mirror.
  */
-export function legCounters(ctx: StatusContext, bridgeId: string): LegStatus[] {
+export function legCounters(
+  ctx: StatusContext,
+  bridgeId: string,
+  flows: readonly FlowSpec[] = ctx.reconciler.desiredOf(bridgeId),
+  read: (key: string) => FlowCounts | undefined = (key) => ctx.reconciler.installed(key),
+): LegStatus[] {
   const t = ctx.tracked.get(bridgeId);
-  const flows = ctx.reconciler.desiredOf(bridgeId);
   const ids = new Set([...(t?.legs.keys() ?? []), ...flows.map((f) => f.owner.channelId)]);
   const out: LegStatus[] = [];
   for (const channelId of ids) {
@@ -22,7 +32,7 @@ export function legCounters(ctx: StatusContext, bridgeId: string): LegStatus[] {
     for (const f of flows) {
       if (f.owner.channelId !== channelId) continue;
       const key = flowKey(f);
-      const m = ctx.reconciler.installed(key);
+      const m = read(key);
       if (!m) continue;
       const base = t?.baseline.get(key) ?? { packets: 0, bytes: 0 };
       // A flow re-added (switch restart, idle expiry) starts again from zero.

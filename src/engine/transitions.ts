@@ -8,7 +8,7 @@ import type { FlowPort } from '../switch/flow-port.js';
 import type { Reconciler } from '../switch/reconciler.js';
 import { readPairCounters } from './audit.js';
 import type { EngineContext } from './context.js';
-import { legCounters } from './status.js';
+import { legCounters, type FlowCounts } from './status.js';
 import { setState, track, type Tracked } from './tracked.js';
 import type { BridgeState, LegStatus } from './types.js';
 
@@ -20,6 +20,9 @@ import type { BridgeState, LegStatus } from './types.js';
  * StopMixMonitor these re-reads are what notices the return to native_rtp.
  */
 const TECHNOLOGY_RECHECK_MS = [20, 50, 100, 400, 1600, 6400];
+
+const copyCounts = (m: FlowCounts | undefined): FlowCounts | undefined =>
+  m === undefined ? undefined : { packets: m.packets, bytes: m.bytes };
 
 type SyncResult = Awaited<ReturnType<Reconciler['sync']>>;
 
@@ -36,10 +39,17 @@ interface Planned {
  * baselines, back-off, wake-ups for age, back-off and technology re-reads).
  */
 export class Transitions {
+  /** Counters of flows a revert deletes: the mirror's before, the FLOW_REMOVED's once it came. */
+  private readonly finals = new Map<string, FlowCounts | undefined>();
+
   constructor(
     private readonly ctx: EngineContext,
     private readonly port: FlowPort,
-  ) {}
+  ) {
+    port.onFlowRemoved((r) => {
+      if (r.key !== null && this.finals.has(r.key)) this.finals.set(r.key, r);
+    });
+  }
 
   async enact(bridgeId: string, decision: Decision, view: BridgeView | null, now: number): Promise<void> {
     const { reconciler } = this.ctx;
@@ -47,11 +57,17 @@ export class Transitions {
     const t = track(this.ctx.tracked, bridgeId, now);
     const wasOffloaded = t.state === 'offloaded';
     const planned = this.plan(bridgeId, decision, view);
-    if (wasOffloaded && planned.next !== 'offloaded') {
+    // A revert that deletes every flow takes the final counters from the forwarding flows'
+    // FLOW_REMOVED (sent with OFPFF_SEND_FLOW_REM, ahead of the barrier reply) rather than
+    // waiting for a dump first; a flow whose FLOW_REMOVED did not come keeps the last audit's.
+    const deletesAll = wasOffloaded && planned.flows.length === 0;
+    if (wasOffloaded && planned.next !== 'offloaded' && !deletesAll) {
       // Counters before the flows go: revert accounting needs them.
       await readPairCounters(reconciler, this.port, bridgeId).catch(() => undefined);
     }
-    const countersBefore = wasOffloaded ? legCounters(this.ctx, bridgeId) : [];
+    const flowsBefore = deletesAll ? reconciler.desiredOf(bridgeId) : [];
+    for (const f of flowsBefore) this.finals.set(flowKey(f), copyCounts(reconciler.installed(flowKey(f))));
+    let countersBefore = wasOffloaded && !deletesAll ? legCounters(this.ctx, bridgeId) : [];
     reconciler.setDesired(bridgeId, planned.flows);
     let res: SyncResult;
     try {
@@ -63,6 +79,10 @@ export class Transitions {
       // applies whatever is desired by then.
       setState(t, 'not-offloaded', 'switch-unavailable', (err as Error).message, now);
       return;
+    } finally {
+      if (deletesAll)
+        countersBefore = legCounters(this.ctx, bridgeId, flowsBefore, (k) => this.finals.get(k));
+      for (const f of flowsBefore) this.finals.delete(flowKey(f));
     }
     this.count(res);
     if (res.failed > 0) {

@@ -9,14 +9,21 @@ export type RunOutcome =
       readonly failure: 'exit' | 'timeout' | 'spawn';
       readonly exitCode: number | null;
       readonly stderr: string;
+      /** What was printed before the failure (a `-force -batch` run prints the commands that worked). */
+      readonly stdout?: string;
     };
 
 /** Runs a program without a shell. Injected so parsers and the cache can be tested without `ip`. */
-export type CommandRunner = (file: string, args: readonly string[], timeoutMs: number) => Promise<RunOutcome>;
+export type CommandRunner = (
+  file: string,
+  args: readonly string[],
+  timeoutMs: number,
+  input?: string,
+) => Promise<RunOutcome>;
 
-export const execFileRunner: CommandRunner = (file, args, timeoutMs) =>
+export const execFileRunner: CommandRunner = (file, args, timeoutMs, input) =>
   new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       file,
       args,
       { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' },
@@ -32,9 +39,11 @@ export const execFileRunner: CommandRunner = (file, args, timeoutMs) =>
           failure: spawnFailed ? 'spawn' : err.killed ? 'timeout' : 'exit',
           exitCode: typeof err.code === 'number' ? err.code : null,
           stderr: spawnFailed ? err.message : stderr,
+          stdout,
         });
       },
     );
+    if (input !== undefined) child.stdin?.end(input);
   });
 
 export interface IpCommandOptions {
@@ -86,6 +95,35 @@ export class IpCommand {
 
   commandLine(args: readonly string[]): string {
     return [this.ipPath, ...this.argv(args)].join(' ');
+  }
+
+  /**
+   * Runs `ip -j -force -batch -` with one command per line and returns the JSON of each command
+   * that worked, in order (a failed one prints nothing on stdout: callers match answers by
+   * content, never by position). Rejects only when nothing could be read at all.
+   */
+  async batchJson(code: NetErrorCode, lines: readonly string[]): Promise<unknown[]> {
+    const full = ['-j', '-force', '-batch', '-'];
+    const outcome = await this.runner(this.ipPath, this.argv(full), this.timeoutMs, lines.join('\n') + '\n');
+    const stdout = outcome.ok ? outcome.stdout : outcome.failure === 'exit' ? (outcome.stdout ?? '') : '';
+    if (!outcome.ok && stdout === '') {
+      const command = this.commandLine(full);
+      throw new NetError(code, outcome.failure === 'exit' ? 'failed' : outcome.failure, `${command} failed`, {
+        command,
+        exitCode: outcome.exitCode,
+        stderr: outcome.stderr,
+      });
+    }
+    const out: unknown[] = [];
+    for (const line of stdout.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        out.push(JSON.parse(line) as unknown);
+      } catch {
+        // A line cut short by a timeout: its command is read again on its own.
+      }
+    }
+    return out;
   }
 
   /** Runs `ip -j <args>` and returns the parsed JSON, or rejects with a `NetError` of `code`. */

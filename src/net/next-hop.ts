@@ -3,6 +3,7 @@ import { systemClock, type Clock } from '../time/clock.js';
 import { NetError } from './errors.js';
 import { canonicalAddress } from './ip-address.js';
 import { IpCommand, type IpCommandOptions } from './ip-command.js';
+import { IpReads } from './ip-reads.js';
 import type { NeighMonitorOptions, NeighMonitorStatus } from './neigh-monitor.js';
 import { usableNeighbour } from './neigh-state.js';
 import { mergeHop, NextHopCache, sameHop } from './next-hop-cache.js';
@@ -10,8 +11,7 @@ import { NeighbourFollower } from './next-hop-monitor.js';
 import { SolicitThrottle } from './next-hop-solicit.js';
 import type { NextHop, Observation, Solicitor } from './next-hop-types.js';
 import type { NeighMonitorEvent } from './parse-monitor.js';
-import { parseNeighShow } from './parse-neigh.js';
-import { neighbourTarget, parseRouteGet, type NeighbourTarget } from './parse-route.js';
+import { neighbourTarget, type NeighbourTarget } from './parse-route.js';
 
 export type { NextHop, NextHopState, Solicitor } from './next-hop-types.js';
 
@@ -69,7 +69,7 @@ const neighbourKey = (device: string, address: string): string => `${device} ${a
  * nothing moved. Callers `forget()` an address when no flow needs it any more.
  */
 export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
-  private readonly ip: IpCommand;
+  private readonly reads: IpReads;
   private readonly cache: NextHopCache;
   private readonly solicitor: SolicitThrottle;
   private readonly follower: NeighbourFollower;
@@ -83,7 +83,7 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
 
   constructor(private readonly options: NextHopResolverOptions = {}) {
     super();
-    this.ip = new IpCommand(options);
+    this.reads = new IpReads(new IpCommand(options));
     const clock = options.clock ?? systemClock;
     this.solicitor = new SolicitThrottle(options.solicit, clock, options.solicitIntervalMs ?? 1_000);
     this.cache = new NextHopCache(
@@ -204,22 +204,8 @@ export class NextHopResolver extends EventEmitter<NextHopResolverEvents> {
   /** `isCurrent` is false once the read was superseded or its address forgotten. */
   private async readNow(address: string, isCurrent: () => boolean): Promise<NextHop | null> {
     const startSeq = this.seq;
-    const route = parseRouteGet(await this.ip.json('NET_ROUTE_GET', ['route', 'get', address]));
-    const target = neighbourTarget(route);
-    const entries = parseNeighShow(
-      await this.ip.json('NET_NEIGH_SHOW', [
-        'neigh',
-        'show',
-        'to',
-        target.address,
-        'dev',
-        target.device,
-        // Without `nud all`, iproute2 hides NOARP entries.
-        'nud',
-        'all',
-      ]),
-    );
-    const found = entries.find((e) => e.address === target.address);
+    const target = neighbourTarget(await this.reads.route(address));
+    const found = await this.reads.neighbour(target);
     let observation: Observation = found ? usableNeighbour(found.lladdr, found.states) : null;
     const later = this.recent.get(neighbourKey(target.device, target.address));
     if (later !== undefined && later.seq > startSeq) observation = later.observation;

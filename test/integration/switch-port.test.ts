@@ -124,6 +124,28 @@ describe('the switch adapter on a real Open vSwitch', () => {
     await port.deleteByCookie(tagCookie(0xab), TAG_MASK);
     expect(await port.dump(tagCookie(0xab), TAG_MASK)).toEqual([]);
   });
+
+  it('hears the FLOW_REMOVED of every deleted forwarding flow before the delete is answered', async () => {
+    // A revert takes its final counters from these rather than from a dump first.
+    const flows = planPair(
+      'BR',
+      'forward',
+      [
+        leg('i', bed.pbx.ipv4, 10030, bed.far.ipv4[6]!, 4200),
+        leg('j', bed.pbx.ipv4, 10032, bed.far.ipv4[7]!, 5200),
+      ],
+      opts(),
+    );
+    await port.apply(flows, []);
+    const heard: string[] = [];
+    port.onFlowRemoved((r) => {
+      if (r.key !== null && r.reason === 'delete') heard.push(r.key);
+    });
+    expect(await port.apply([], flows)).toEqual([]);
+    const forwarding = flows.filter((f) => f.owner.role === 'rtp-forward').map(flowKey);
+    expect(forwarding.length).toBeGreaterThan(0);
+    expect(heard.sort()).toEqual(forwarding.sort());
+  });
 });
 
 async function until(what: string, cond: () => boolean, timeoutMs = 15_000): Promise<void> {

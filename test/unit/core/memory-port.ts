@@ -12,10 +12,14 @@ export class MemoryPort implements FlowPort {
   readonly table = new Map<string, { spec: FlowSpec; packets: number; addedAt: number }>();
   readonly ops: string[] = [];
   failAdds = new Set<string>();
+  /** Like Open vSwitch with OFPFF_SEND_FLOW_REM: a deleted forwarding flow reports its final counters. */
+  sendsFlowRemoved = false;
+  dumps = 0;
   private removed: ((r: FlowRemoved) => void)[] = [];
   private ready: (() => void)[] = [];
 
   async dump(cookie: bigint, mask: bigint): Promise<InstalledFlow[]> {
+    this.dumps++;
     return [...this.table.entries()]
       .filter(([, v]) => (v.spec.cookie & mask) === (cookie & mask))
       .map(([key, v]) => ({
@@ -32,8 +36,20 @@ export class MemoryPort implements FlowPort {
   async apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[]): Promise<ApplyFailure[]> {
     const failures: ApplyFailure[] = [];
     for (const d of deletes) {
-      this.ops.push(`del ${flowKey(d)}`);
-      this.table.delete(flowKey(d));
+      const key = flowKey(d);
+      this.ops.push(`del ${key}`);
+      const gone = this.table.get(key);
+      this.table.delete(key);
+      if (gone && this.sendsFlowRemoved && gone.spec.owner.role === 'rtp-forward') {
+        const r: FlowRemoved = {
+          key,
+          cookie: gone.spec.cookie,
+          reason: 'delete',
+          packets: gone.packets,
+          bytes: gone.packets * 200,
+        };
+        for (const l of this.removed) l(r);
+      }
     }
     for (const a of adds) {
       const key = flowKey(a);

@@ -96,3 +96,32 @@ describe('deliveryProblem', () => {
     expect(deliveryProblem(old, forwarded(40, 40), atOffload, 0, 10_000)).toBeNull();
   });
 });
+
+describe('Auditor.auditIfOlder', () => {
+  it('serves the last audit while it is young, dumps again once it is older, and shares a running one', async () => {
+    const { port, auditor, clock } = await offloaded();
+    let dumps = 0;
+    const dump = port.dump.bind(port);
+    port.dump = (cookie, mask) => (dumps++, dump(cookie, mask));
+    await auditor.audit();
+    expect(dumps).toBe(1);
+    clock.advance(2000);
+    await auditor.auditIfOlder(3000);
+    expect(dumps).toBe(1);
+    clock.advance(1500);
+    await auditor.auditIfOlder(3000);
+    expect(dumps).toBe(2);
+    await Promise.all([auditor.audit(), auditor.auditIfOlder(0), auditor.audit()]);
+    expect(dumps).toBe(3);
+  });
+
+  it('does not count a failed dump as fresh counters', async () => {
+    const { port, auditor } = await offloaded();
+    let dumps = 0;
+    const dump = port.dump.bind(port);
+    port.dump = (cookie, mask) => (++dumps === 1 ? Promise.reject(new Error('switch gone')) : dump(cookie, mask));
+    await auditor.audit();
+    await auditor.auditIfOlder(3000);
+    expect(dumps).toBe(2);
+  });
+});

@@ -4,7 +4,7 @@ import type { Decision } from '../../../src/policy/eligibility.js';
 import { refuse } from '../../../src/policy/reasons.js';
 import type { BridgeView } from '../../../src/policy/view.js';
 import { bridgeView } from '../core/fixtures.js';
-import { makeContext, OFFLOAD_B, twoParty } from './context.js';
+import { count, makeContext, OFFLOAD_B, twoParty } from './context.js';
 
 const view = (over: Partial<BridgeView> = {}): BridgeView => bridgeView({ id: 'B', ...over });
 const refused = (code: Parameters<typeof refuse>[0], probe = false): Decision => ({
@@ -35,8 +35,9 @@ describe('Transitions', () => {
     expect(ctx.counters).toMatchObject({ offloads: 1, flowAdds: 4 });
   });
 
-  it('reverts with the counters before the flows went, then forgets a bridge that is gone', async () => {
+  it('reverts with the final counters of the deleted flows, without a dump first, then forgets a bridge that is gone', async () => {
     const { ctx, port } = makeContext();
+    port.sendsFlowRemoved = true;
     twoParty(ctx.model, 0);
     const reverted: [string, string, number[]][] = [];
     ctx.listeners.reverted.push((id, reason, legs) =>
@@ -46,10 +47,26 @@ describe('Transitions', () => {
     await t.enact('B', OFFLOAD_B, view(), 100);
     for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
     ctx.model.bridges.delete('B');
+    const dumps = port.dumps;
     await t.enact('B', refused('not-two-party'), null, 200);
     expect(port.table.size).toBe(0);
+    expect(port.dumps).toBe(dumps);
     expect(reverted).toEqual([['B', 'not-two-party', [7, 7]]]);
     expect(ctx.tracked.has('B')).toBe(false);
+  });
+
+  it('keeps the last audit counters of a deleted flow whose FLOW_REMOVED did not come', async () => {
+    const { ctx, port } = makeContext();
+    twoParty(ctx.model, 0);
+    const reverted: number[][] = [];
+    ctx.listeners.reverted.push((_id, _reason, legs) => reverted.push(legs.map((l) => l.packets)));
+    const t = new Transitions(ctx, port);
+    await t.enact('B', OFFLOAD_B, view(), 100);
+    await count(port, ctx, 'rtp-forward', 5);
+    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
+    ctx.model.bridges.delete('B');
+    await t.enact('B', refused('not-two-party'), null, 200);
+    expect(reverted).toEqual([[5, 5]]);
   });
 
   it('installs probes for a probe decision, and nothing at all in dry run', async () => {

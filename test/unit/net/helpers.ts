@@ -53,18 +53,61 @@ export class FakeIp {
     else this.neigh.set(`${dev} ${address}`, value);
   }
 
-  readonly runner: CommandRunner = async (_file, args) => {
+  /** Batch inputs (`ip -batch -`), one per batch run. */
+  readonly batches: string[][] = [];
+
+  private routeJson(dst: string): string | null {
+    const route = this.routes.get(dst);
+    if (route === undefined) return null;
+    const json = [
+      {
+        ...(route.type === undefined ? {} : { type: route.type }),
+        dst,
+        ...(route.gateway === undefined ? {} : { gateway: route.gateway }),
+        dev: route.dev,
+        prefsrc: '198.51.100.1',
+        flags: [],
+        uid: 0,
+        cache: [],
+      },
+    ];
+    return JSON.stringify(json) + '\n';
+  }
+
+  /** `ip -j -force -batch -` of `route get`s: a failed line prints nothing and the exit is 1. */
+  private batch(input: string): RunOutcome {
+    const lines = input.split('\n').filter((l) => l !== '');
+    this.batches.push(lines);
+    let stdout = '';
+    let failed = false;
+    for (const line of lines) {
+      const [object, verb, dst] = line.split(' ');
+      const json = object === 'route' && verb === 'get' ? this.routeJson(dst!) : null;
+      if (json === null) failed = true;
+      else stdout += json;
+    }
+    if (!failed) return { ok: true, stdout };
+    return {
+      ok: false,
+      failure: 'exit',
+      exitCode: 1,
+      stderr: 'RTNETLINK answers: Network is unreachable\n',
+      stdout,
+    };
+  }
+
+  readonly runner: CommandRunner = async (_file, args, _timeout, input) => {
     this.calls.push([...args]);
     const gate = this.gate;
     if (gate !== null) await gate;
     const argv = args[0] === '-n' ? args.slice(2) : [...args];
     const failure = this.failures.get(argv.join(' '));
     if (failure !== undefined) return failure;
+    if (argv.join(' ') === '-j -force -batch -') return this.batch(input ?? '');
     const [, object, verb, ...rest] = argv; // '-j', object, verb, …
     if (object === 'route' && verb === 'get') {
-      const dst = rest[0]!;
-      const route = this.routes.get(dst);
-      if (route === undefined) {
+      const json = this.routeJson(rest[0]!);
+      if (json === null) {
         return {
           ok: false,
           failure: 'exit',
@@ -72,19 +115,19 @@ export class FakeIp {
           stderr: 'RTNETLINK answers: Network is unreachable\n',
         };
       }
-      const json = [
-        {
-          ...(route.type === undefined ? {} : { type: route.type }),
+      return { ok: true, stdout: json };
+    }
+    if (object === 'neigh' && verb === 'show' && !rest.includes('to')) {
+      const table = [...this.neigh].map(([key, entry]) => {
+        const [dev, dst] = key.split(' ');
+        return {
           dst,
-          ...(route.gateway === undefined ? {} : { gateway: route.gateway }),
-          dev: route.dev,
-          prefsrc: '198.51.100.1',
-          flags: [],
-          uid: 0,
-          cache: [],
-        },
-      ];
-      return { ok: true, stdout: JSON.stringify(json) + '\n' };
+          dev,
+          ...(entry.lladdr === undefined ? {} : { lladdr: entry.lladdr }),
+          state: [entry.state],
+        };
+      });
+      return { ok: true, stdout: JSON.stringify(table) + '\n' };
     }
     if (object === 'neigh' && verb === 'show') {
       const to = rest[rest.indexOf('to') + 1]!;

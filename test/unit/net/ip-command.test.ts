@@ -117,7 +117,7 @@ describe('execFileRunner', () => {
       ['-e', 'process.stderr.write("no"); process.exit(3)'],
       5000,
     );
-    expect(failing).toEqual({ ok: false, failure: 'exit', exitCode: 3, stderr: 'no' });
+    expect(failing).toEqual({ ok: false, failure: 'exit', exitCode: 3, stderr: 'no', stdout: '' });
   });
 
   it('kills a command that runs past its timeout', async () => {

@@ -249,7 +249,9 @@ describe('NextHopResolver.refresh', () => {
     expect(result.failed.map((f) => [f.address, f.error.code, f.error.reason])).toEqual([
       [BEHIND_GW, 'NET_ROUTE_GET', 'no-route'],
     ]);
-    expect(routeGets(ip)).toBe(6);
+    // One batch reads all three again; the one it could not answer is read once more alone.
+    expect(ip.batches.flat().sort()).toEqual([FAR, FAR6, BEHIND_GW].map((a) => `route get ${a}`).sort());
+    expect(routeGets(ip)).toBe(4);
   });
 
   it('learns a MAC that appeared for an address cached as unknown', async () => {
@@ -438,5 +440,37 @@ describe('NextHopResolver cache bounds', () => {
     expect(ip.calls.some((c) => c.includes('198.51.100.31'))).toBe(false);
     expect(ip.calls.some((c) => c.includes('198.51.100.32'))).toBe(true);
     expect(resolver.addresses()).toEqual(['198.51.100.32']);
+  });
+});
+
+describe('NextHopResolver lookups asked together', () => {
+  it('share one batch of route reads and one read of the neighbour table', async () => {
+    const { ip, resolver } = setup();
+    ip.setNeigh('breth0', FAR, { lladdr: MAC_A, state: 'REACHABLE' });
+    ip.setNeigh('breth0', GW, { lladdr: MAC_B, state: 'STALE' });
+    const [far, behind, far6] = await Promise.all([
+      resolver.lookup(FAR),
+      resolver.lookup(BEHIND_GW),
+      resolver.lookup(FAR6),
+    ]);
+    expect(far).toEqual({ mac: MAC_A, device: 'breth0', via: null, state: 'REACHABLE' });
+    expect(behind).toMatchObject({ mac: MAC_B, device: 'breth0', via: GW });
+    expect(far6).toBeNull();
+    expect(ip.calls).toEqual([
+      ['-n', NS, '-j', '-force', '-batch', '-'],
+      ['-n', NS, '-j', 'neigh', 'show', 'nud', 'all'],
+    ]);
+    expect(ip.batches).toEqual([[`route get ${FAR}`, `route get ${BEHIND_GW}`, `route get ${FAR6}`]]);
+  });
+
+  it('reads an address the batch did not answer on its own, so its error is its own', async () => {
+    const { ip, resolver } = setup();
+    ip.setNeigh('breth0', FAR, { lladdr: MAC_A, state: 'REACHABLE' });
+    const nowhere = '192.0.2.99';
+    const [far, lost] = await Promise.allSettled([resolver.lookup(FAR), resolver.lookup(nowhere)]);
+    expect(far).toMatchObject({ status: 'fulfilled', value: { mac: MAC_A } });
+    expect(lost).toMatchObject({ status: 'rejected', reason: { code: 'NET_ROUTE_GET', reason: 'no-route' } });
+    expect(ip.calls).toContainEqual(['-n', NS, '-j', 'route', 'get', nowhere]);
+    expect(ip.calls.filter((c) => c.includes('route') && c.includes(FAR))).toEqual([]);
   });
 });
