@@ -91,18 +91,19 @@ describe('following a call through its changes', () => {
     expect([c.a.stats().lost, c.b.stats().lost]).toEqual(lost);
   }, 150_000);
 
-  it('removes the flows within a second of a hangup', async () => {
+  // The phones keep sending after the hangup, so the flows keep matching and their idle
+  // timeout cannot fire: flows gone means the agent removed them. How fast is the bench's
+  // business (engine.hangup_to_removed_ms_*), not a bound a loaded machine could miss.
+  it('removes the flows on hangup while the phones still send', async () => {
     const c = await offloadedCall();
     expect(await forwardingFlows(c)).toHaveLength(2);
     const t0 = Date.now();
     c.call.hangup();
-    await lab.until('flows gone', async () => (await forwardingFlows(c)).length === 0, 1000, 10);
-    const ms = Date.now() - t0;
-    console.log(`hangup → flows gone: ${ms} ms`);
-    expect(ms).toBeLessThan(1000);
+    await lab.until('flows gone', async () => (await forwardingFlows(c)).length === 0, 15_000, 10);
+    console.log(`hangup → flows gone: ${Date.now() - t0} ms`);
     c.a.setSending(false);
     c.b.setSending(false);
-  }, 20_000);
+  }, 60_000);
 
   it('moves the flows after a re-INVITE to a new remote and forwards nothing more from the old one', async () => {
     const c = await offloadedCall();
