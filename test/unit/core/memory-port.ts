@@ -1,4 +1,5 @@
-import { flowBody, flowKey, type FlowSpec } from '../../../src/plan/flow-spec.js';
+import { decodeFlowMod, flowModLength, writeFlowMod } from '../../../src/openflow/codec/flow-mod.js';
+import { flowKey, type FlowSpec } from '../../../src/plan/flow-spec.js';
 import type {
   ApplyFailure,
   FlowPort,
@@ -6,6 +7,33 @@ import type {
   FlowRemoved,
   InstalledFlow,
 } from '../../../src/switch/flow-port.js';
+import { fromStats, toFlowMod } from '../../../src/switch/openflow-port.js';
+
+/**
+ * What Open vSwitch would report for a flow the agent wrote: the FLOW_MOD as bytes, decoded,
+ * and read back the way the agent reads FLOW stats. A key the agent builds from text the switch
+ * would not echo (an address in another spelling) then differs here as it would on a switch.
+ */
+function readBack(spec: FlowSpec, packets: number): InstalledFlow {
+  const fields = toFlowMod(spec);
+  const buf = Buffer.alloc(flowModLength(fields));
+  writeFlowMod(buf, 0, 1, fields);
+  const m = decodeFlowMod(buf);
+  return fromStats({
+    tableId: m.tableId,
+    durationSec: 1,
+    durationNsec: 0,
+    priority: m.priority,
+    idleTimeout: m.idleTimeout,
+    hardTimeout: m.hardTimeout,
+    flags: m.flags,
+    cookie: m.cookie,
+    packetCount: BigInt(packets),
+    byteCount: BigInt(packets * 200),
+    match: m.match,
+    instructions: m.instructions,
+  });
+}
 
 /** An in-memory switch table for unit tests of the diff: records every operation. */
 export class MemoryPort implements FlowPort {
@@ -22,15 +50,7 @@ export class MemoryPort implements FlowPort {
     this.dumps++;
     return [...this.table.entries()]
       .filter(([, v]) => (v.spec.cookie & mask) === (cookie & mask))
-      .map(([key, v]) => ({
-        key,
-        body: flowBody(v.spec),
-        cookie: v.spec.cookie,
-        packets: v.packets,
-        bytes: v.packets * 200,
-        durationSec: 1,
-        spec: v.spec,
-      }));
+      .map(([, v]) => readBack(v.spec, v.packets));
   }
 
   async apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[]): Promise<ApplyFailure[]> {
