@@ -326,7 +326,7 @@ export class Agent implements AgentControl {
   }
 
   async bridges(refresh: boolean): Promise<BridgeStatus[]> {
-    if (refresh) await this.engine.auditIfOlder(LIST_COUNTERS_MAX_AGE_MS);
+    if (refresh) await this.engine.audit(LIST_COUNTERS_MAX_AGE_MS);
     return this.engine.status();
   }
 

@@ -226,13 +226,11 @@ export class OffloadEngine {
     return this.lifecycle.fullSync();
   }
 
-  /** One counter audit of all our flows (also run every `auditIntervalMs`). */
-  audit(): Promise<void> {
-    return this.auditor.audit();
-  }
-
-  /** The last audit's counters if younger than `maxAgeMs`, else a new audit first. */
-  auditIfOlder(maxAgeMs: number): Promise<void> {
-    return this.auditor.auditIfOlder(maxAgeMs);
+  /**
+   * One counter audit of all our flows (also run every `auditIntervalMs`); with `maxAgeMs`, the last audit's counters serve when
+   * they are younger than that (listings need not dump every flow each time).
+   */
+  audit(maxAgeMs = 0): Promise<void> {
+    return maxAgeMs > 0 ? this.auditor.auditIfOlder(maxAgeMs) : this.auditor.audit();
   }
 }
