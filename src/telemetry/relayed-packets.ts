@@ -35,6 +35,14 @@ export class RelayedPackets {
       }
     } else if (e.kind === 'hangup') {
       this.#highest.delete(e.channelId);
+    } else if (e.kind === 'disconnected') {
+      // Hangups during the outage are never heard: start over rather than keep their streams.
+      this.#highest.clear();
     }
+  }
+
+  /** Channels whose streams are followed (for tests of the bound). */
+  get channels(): number {
+    return this.#highest.size;
   }
 }
