@@ -58,8 +58,9 @@ export class Transitions {
     const wasOffloaded = t.state === 'offloaded';
     const planned = this.plan(bridgeId, decision, view);
     // A revert that deletes every flow takes the final counters from the forwarding flows'
-    // FLOW_REMOVED (sent with OFPFF_SEND_FLOW_REM, ahead of the barrier reply) rather than
-    // waiting for a dump first; a flow whose FLOW_REMOVED did not come keeps the last audit's.
+    // FLOW_REMOVED (sent with OFPFF_SEND_FLOW_REM) rather than waiting for a dump first; a flow
+    // whose FLOW_REMOVED has not come by the delete's barrier reply (Open vSwitch may send it a
+    // few ms later) keeps the last audit's counters.
     const deletesAll = wasOffloaded && planned.flows.length === 0;
     if (wasOffloaded && planned.next !== 'offloaded' && !deletesAll) {
       // Counters before the flows go: revert accounting needs them.

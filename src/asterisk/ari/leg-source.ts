@@ -35,7 +35,7 @@ export class AriLegSource {
     return this.#reads;
   }
 
-  read(channel: ChannelInfo): Promise<RtpLeg> {
+  async read(channel: ChannelInfo): Promise<RtpLeg> {
     const { fanout, endpoints, http } = this.deps;
     fanout.gone.check(channel.id, channel.name);
     this.#reads++;
