@@ -41,13 +41,19 @@ interface Planned {
 export class Transitions {
   /** Counters of flows a revert deletes: the mirror's before, the FLOW_REMOVED's once it came. */
   private readonly finals = new Map<string, FlowCounts | undefined>();
+  /** Keys of `finals` whose FLOW_REMOVED came, and who waits for the next one. */
+  private readonly heard = new Set<string>();
+  private readonly wakers = new Set<() => void>();
 
   constructor(
     private readonly ctx: EngineContext,
     private readonly port: FlowPort,
   ) {
     port.onFlowRemoved((r) => {
-      if (r.key !== null && this.finals.has(r.key)) this.finals.set(r.key, r);
+      if (r.key === null || !this.finals.has(r.key)) return;
+      this.finals.set(r.key, r);
+      this.heard.add(r.key);
+      for (const w of [...this.wakers]) w();
     });
   }
 
@@ -80,10 +86,14 @@ export class Transitions {
       // applies whatever is desired by then.
       setState(t, 'not-offloaded', 'switch-unavailable', (err as Error).message, now);
       return;
+      if (deletesAll) await this.awaitFinals(flowsBefore);
     } finally {
       if (deletesAll)
         countersBefore = legCounters(this.ctx, bridgeId, flowsBefore, (k) => this.finals.get(k));
-      for (const f of flowsBefore) this.finals.delete(flowKey(f));
+      for (const f of flowsBefore) {
+        this.finals.delete(flowKey(f));
+        this.heard.delete(flowKey(f));
+      }
     }
     this.count(res);
     if (res.failed > 0) {
@@ -96,6 +106,29 @@ export class Transitions {
       this.markNotOffloaded(bridgeId, t, planned, view, wasOffloaded, countersBefore, now);
     }
     this.forgetIfGone(bridgeId);
+  }
+
+  /**
+   * The deleted forwarding flows' FLOW_REMOVED may come shortly after the delete is answered:
+   * wait for them, at most the port's grace, so the revert counts what the switch forwarded.
+   */
+  private async awaitFinals(flows: readonly FlowSpec[]): Promise<void> {
+    const grace = this.port.flowRemovedGraceMs ?? 0;
+    const keys = flows.filter((f) => f.owner.role === 'rtp-forward').map((f) => flowKey(f));
+    const deadline = this.ctx.clock.now() + grace;
+    while (grace > 0 && keys.some((k) => !this.heard.has(k))) {
+      const left = deadline - this.ctx.clock.now();
+      if (left <= 0) return;
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          timer.cancel();
+          this.wakers.delete(done);
+          resolve();
+        };
+        const timer = this.ctx.clock.setTimeout(done, left);
+        this.wakers.add(done);
+      });
+    }
   }
 
   /** The flows a decision wants and the state they lead to (dry run: none, and "would-offload"). */

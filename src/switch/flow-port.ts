@@ -50,6 +50,11 @@ export interface FlowPort {
   /** Every flow whose cookie matches under `mask`, in all tables. */
   deleteByCookie(cookie: bigint, mask: bigint): Promise<void>;
   onFlowRemoved(listener: (removed: FlowRemoved) => void): void;
+  /**
+   * How long after a delete's barrier reply the FLOW_REMOVED of the deleted flows may still
+   * come (Open vSwitch sends some a few ms later); 0 or absent: they come before it.
+   */
+  readonly flowRemovedGraceMs?: number;
   /** Called after every (re)connection to the switch, once it is ready for requests. */
   onReady(listener: () => void): void;
 }

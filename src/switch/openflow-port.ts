@@ -237,6 +237,8 @@ export function fromStats(e: FlowStatsEntry): InstalledFlow {
  * one pipelined batch with a single barrier, so a moved remote never has two flows.
  */
 export class OpenFlowPort implements FlowPort {
+  /** Seen: FLOW_REMOVED of a deleted flow 10 ms after the delete's barrier reply. */
+  readonly flowRemovedGraceMs = 250;
   private removed: ((r: FlowRemoved) => void)[] = [];
   private ready: (() => void)[] = [];
   /** Dumps in flight by cookie/mask. */

@@ -1,6 +1,13 @@
 import type { FlowSpec } from '../plan/flow-spec.js';
 import { flowKey } from '../plan/flow-spec.js';
-import type { ApplyFailure, ApplyOptions, FlowPort, FlowRef, FlowRemoved, InstalledFlow } from './flow-port.js';
+import type {
+  ApplyFailure,
+  ApplyOptions,
+  FlowPort,
+  FlowRef,
+  FlowRemoved,
+  InstalledFlow,
+} from './flow-port.js';
 
 export interface PacingOptions {
   /** At most this many flow mods between two barriers. */
@@ -78,7 +85,11 @@ export class PacedFlowPort implements FlowPort {
     return { ...this.counts };
   }
 
-  apply(adds: readonly FlowSpec[], deletes: readonly FlowRef[], o: ApplyOptions = {}): Promise<ApplyFailure[]> {
+  apply(
+    adds: readonly FlowSpec[],
+    deletes: readonly FlowRef[],
+    o: ApplyOptions = {},
+  ): Promise<ApplyFailure[]> {
     if (adds.length === 0 && deletes.length === 0) return Promise.resolve([]);
     this.counts.requests++;
     return new Promise((resolve, reject) => {
@@ -194,6 +205,10 @@ export class PacedFlowPort implements FlowPort {
 
   deleteByCookie(cookie: bigint, mask: bigint): Promise<void> {
     return this.inner.deleteByCookie(cookie, mask);
+  }
+
+  get flowRemovedGraceMs(): number {
+    return this.inner.flowRemovedGraceMs ?? 0;
   }
 
   onFlowRemoved(listener: (removed: FlowRemoved) => void): void {

@@ -58,7 +58,14 @@ describe('following a call through its changes', () => {
     await lab.until('music on hold heard', () => c.b.stats().received - heard > 10, 15_000, 20);
     c.call.unhold('caller');
     // The phones' own stream (and the gap the hold left in it) resumes with the relay.
-    await lab.until('relayed again after unhold', () => c.call.relayed().packets >= relayed + 4, 30_000, 2);
+    // The PBX relays until the agent has confirmed the remotes again; on a fast turn the agent
+    // may already be back before four packets went through Asterisk, which is as good.
+    await lab.until(
+      'relayed again after unhold, or offloaded again',
+      () => c.call.relayed().packets >= relayed + 4 || status(c)?.state === 'offloaded',
+      30_000,
+      2,
+    );
     const lostAfterUnhold = [c.a.stats().lost, c.b.stats().lost];
     await lab.until('offloaded again', () => status(c)?.state === 'offloaded', 60_000, 20);
     await sleep(1000);
