@@ -1,4 +1,5 @@
 import type { ChannelInfo, EndpointFacts, RtpLeg, SocketAddr } from '../../../src/model/pbx.js';
+import type { PlanLeg, PlanOptions } from '../../../src/plan/planner.js';
 import type { BridgeView, LegView, PolicyConfig } from '../../../src/policy/view.js';
 
 export const v4 = (address: string, port: number): SocketAddr => ({ address, port, family: 4 });
@@ -107,3 +108,25 @@ export const policy: PolicyConfig = {
   scope: { includeEndpoints: [], excludeEndpoints: [], includeContexts: [], excludeContexts: [] },
   rtcpIntervalSec: 5,
 };
+
+/** The plan options the switch-side unit tests share. */
+export const planOptions: PlanOptions = {
+  cookieTag: 0xab,
+  table: 0,
+  priority: 1000,
+  idleTimeout: 30,
+  watchIdleTimeout: 300,
+  ttl: 64,
+  bridgeMac: '02:00:00:00:00:01',
+  uplinkPort: 1,
+  vlan: null,
+};
+
+/** One IPv4 leg toward the PBX address 198.51.100.1. */
+export const planLeg = (id: string, lport: number, remote: string, rport: number): PlanLeg => ({
+  channelId: id,
+  local: v4('198.51.100.1', lport),
+  remote: v4(remote, rport),
+  nextHopMac: '02:00:00:00:00:aa',
+  dscp: 46,
+});

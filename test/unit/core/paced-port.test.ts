@@ -1,36 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { flowKey, type FlowSpec } from '../../../src/plan/flow-spec.js';
-import { planPair, type PlanLeg, type PlanOptions } from '../../../src/plan/planner.js';
+import { planPair } from '../../../src/plan/planner.js';
 import type { ApplyFailure, FlowRef } from '../../../src/switch/flow-port.js';
 import { PacedFlowPort } from '../../../src/switch/paced-port.js';
 import { Reconciler } from '../../../src/switch/reconciler.js';
 import { TAG_MASK, tagCookie } from '../../../src/plan/cookie.js';
-import { v4 } from './fixtures.js';
+import { planLeg as leg, planOptions as opts } from './fixtures.js';
 import { MemoryPort } from './memory-port.js';
 
-const opts: PlanOptions = {
-  cookieTag: 0xab,
-  table: 0,
-  priority: 1000,
-  idleTimeout: 30,
-  watchIdleTimeout: 300,
-  ttl: 64,
-  bridgeMac: '02:00:00:00:00:01',
-  uplinkPort: 1,
-  vlan: null,
-};
-const leg = (id: string, lport: number, remote: string, rport: number): PlanLeg => ({
-  channelId: id,
-  local: v4('198.51.100.1', lport),
-  remote: v4(remote, rport),
-  nextHopMac: '02:00:00:00:00:aa',
-  dscp: 46,
-});
 const pair = (n: number): FlowSpec[] =>
   planPair(
     `b${n}`,
     'forward',
-    [leg(`b${n}a`, 10000 + 4 * n, '198.51.100.10', 4000 + n), leg(`b${n}b`, 10002 + 4 * n, '198.51.100.11', 5000 + n)],
+    [
+      leg(`b${n}a`, 10000 + 4 * n, '198.51.100.10', 4000 + n),
+      leg(`b${n}b`, 10002 + 4 * n, '198.51.100.11', 5000 + n),
+    ],
     opts,
   );
 
@@ -105,7 +90,8 @@ describe('the paced switch write path', () => {
         deleteByCookie: mem.deleteByCookie.bind(mem),
         onFlowRemoved: mem.onFlowRemoved.bind(mem),
         onReady: mem.onReady.bind(mem),
-        apply: (adds, deletes) => (broken ? Promise.reject(new Error('switch gone')) : mem.apply(adds, deletes)),
+        apply: (adds, deletes) =>
+          broken ? Promise.reject(new Error('switch gone')) : mem.apply(adds, deletes),
       },
       pacing,
     );

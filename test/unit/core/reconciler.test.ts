@@ -1,29 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { TAG_MASK, tagCookie } from '../../../src/plan/cookie.js';
 import { flowKey } from '../../../src/plan/flow-spec.js';
-import { planPair, type PlanLeg, type PlanOptions } from '../../../src/plan/planner.js';
+import { planPair } from '../../../src/plan/planner.js';
 import { Reconciler } from '../../../src/switch/reconciler.js';
-import { v4 } from './fixtures.js';
+import { planLeg as leg, planOptions as opts } from './fixtures.js';
 import { MemoryPort } from './memory-port.js';
 
-const opts: PlanOptions = {
-  cookieTag: 0xab,
-  table: 0,
-  priority: 1000,
-  idleTimeout: 30,
-  watchIdleTimeout: 300,
-  ttl: 64,
-  bridgeMac: '02:00:00:00:00:01',
-  uplinkPort: 1,
-  vlan: null,
-};
-const leg = (id: string, lport: number, remote: string, rport: number): PlanLeg => ({
-  channelId: id,
-  local: v4('198.51.100.1', lport),
-  remote: v4(remote, rport),
-  nextHopMac: '02:00:00:00:00:aa',
-  dscp: 46,
-});
 const pair = (bridge: string, n: number) =>
   planPair(
     bridge,

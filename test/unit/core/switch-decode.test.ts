@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowStatsEntry } from '../../../src/openflow/index.js';
 import { flowBody, flowKey } from '../../../src/plan/flow-spec.js';
-import { planPair, type PlanLeg, type PlanOptions } from '../../../src/plan/planner.js';
+import { planPair } from '../../../src/plan/planner.js';
 import { fromStats, toFlowMod } from '../../../src/switch/openflow-port.js';
-import { v4 } from './fixtures.js';
-
-const opts: PlanOptions = {
-  cookieTag: 0xab,
-  table: 0,
-  priority: 1000,
-  idleTimeout: 30,
-  watchIdleTimeout: 300,
-  ttl: 64,
-  bridgeMac: '02:00:00:00:00:01',
-  uplinkPort: 1,
-  vlan: null,
-};
-const leg = (id: string, lport: number, remote: string, rport: number): PlanLeg => ({
-  channelId: id,
-  local: v4('198.51.100.1', lport),
-  remote: v4(remote, rport),
-  nextHopMac: '02:00:00:00:00:aa',
-  dscp: 46,
-});
+import { planLeg as leg, planOptions as opts } from './fixtures.js';
 
 /** What the switch would report for a flow the agent wrote. */
 function statsOf(mod: ReturnType<typeof toFlowMod>, packets: bigint): FlowStatsEntry {
