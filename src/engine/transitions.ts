@@ -81,12 +81,12 @@ export class Transitions {
       // A member left (hangup, transfer): nothing gains from pacing that revert.
       const urgent = !planned.decision.offload && planned.decision.reason === 'not-two-party';
       res = await reconciler.sync([bridgeId], prevKeys, { urgent });
+      if (deletesAll) await this.awaitFinals(flowsBefore);
     } catch (err) {
       // The switch is unreachable: nothing changed there. The resync after it comes back
       // applies whatever is desired by then.
       setState(t, 'not-offloaded', 'switch-unavailable', (err as Error).message, now);
       return;
-      if (deletesAll) await this.awaitFinals(flowsBefore);
     } finally {
       if (deletesAll)
         countersBefore = legCounters(this.ctx, bridgeId, flowsBefore, (k) => this.finals.get(k));

@@ -42,6 +42,11 @@ export class MemoryPort implements FlowPort {
   failAdds = new Set<string>();
   /** Like Open vSwitch with OFPFF_SEND_FLOW_REM: a deleted forwarding flow reports its final counters. */
   sendsFlowRemoved = false;
+  /** Like Open vSwitch on a busy machine: the FLOW_REMOVED comes after the delete's barrier reply. */
+  flowRemovedLate = false;
+  /** FLOW_REMOVED held back by `flowRemovedLate`, sent by `deliverLateRemovals`. */
+  readonly lateRemovals: FlowRemoved[] = [];
+  flowRemovedGraceMs?: number;
   dumps = 0;
   private removed: ((r: FlowRemoved) => void)[] = [];
   private ready: (() => void)[] = [];
@@ -68,7 +73,8 @@ export class MemoryPort implements FlowPort {
           packets: gone.packets,
           bytes: gone.packets * 200,
         };
-        for (const l of this.removed) l(r);
+        if (this.flowRemovedLate) this.lateRemovals.push(r);
+        else for (const l of this.removed) l(r);
       }
     }
     for (const a of adds) {
@@ -90,6 +96,10 @@ export class MemoryPort implements FlowPort {
 
   async deleteByCookie(cookie: bigint, mask: bigint): Promise<void> {
     for (const [k, v] of this.table) if ((v.spec.cookie & mask) === (cookie & mask)) this.table.delete(k);
+  }
+
+  deliverLateRemovals(): void {
+    for (const r of this.lateRemovals.splice(0)) for (const l of this.removed) l(r);
   }
 
   onFlowRemoved(l: (r: FlowRemoved) => void): void {

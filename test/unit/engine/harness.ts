@@ -66,6 +66,10 @@ export class ManualClock implements Clock {
     this.timers.push(timer);
     return { cancel: () => void (timer.dead = true) };
   }
+  /** Timers set and neither fired nor cancelled. */
+  get pending(): number {
+    return this.timers.filter((x) => !x.dead).length;
+  }
   advance(ms: number): void {
     this.t += ms;
     const due = this.timers.filter((x) => !x.dead && x.at <= this.t);

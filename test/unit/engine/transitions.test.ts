@@ -12,6 +12,11 @@ const refused = (code: Parameters<typeof refuse>[0], probe = false): Decision =>
   probe,
   ...refuse(code),
 });
+/** Lets pending promise chains run until `cond` holds (no timer: the clock here is manual). */
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise<void>((r) => setImmediate(r));
+  expect(cond()).toBe(true);
+}
 const roles = (port: ReturnType<typeof makeContext>['port']) =>
   [...port.table.values()].map((v) => v.spec.owner.role).sort();
 
@@ -67,6 +72,42 @@ describe('Transitions', () => {
     ctx.model.bridges.delete('B');
     await t.enact('B', refused('not-two-party'), null, 200);
     expect(reverted).toEqual([[5, 5]]);
+  });
+
+  it('waits, at most the grace, for a FLOW_REMOVED that comes after the delete is answered', async () => {
+    const { ctx, port, clock } = makeContext();
+    port.sendsFlowRemoved = true;
+    port.flowRemovedLate = true;
+    port.flowRemovedGraceMs = 250;
+    twoParty(ctx.model, 0);
+    const reverted: number[][] = [];
+    ctx.listeners.reverted.push((_id, _reason, legs) => reverted.push(legs.map((l) => l.packets)));
+    const t = new Transitions(ctx, port);
+    await t.enact('B', OFFLOAD_B, view(), 100);
+    await count(port, ctx, 'rtp-forward', 5);
+    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
+    ctx.model.bridges.delete('B');
+    const revert = t.enact('B', refused('not-two-party'), null, 200);
+    await until(() => port.lateRemovals.length === 2);
+    expect(reverted).toEqual([]);
+    port.deliverLateRemovals();
+    await revert;
+    expect(reverted).toEqual([[12, 12]]);
+
+    // None comes: the revert ends at the grace with the last audit's counters.
+    twoParty(ctx.model, 300);
+    await t.enact('B', OFFLOAD_B, view(), 300);
+    await count(port, ctx, 'rtp-forward', 3);
+    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
+    ctx.model.bridges.delete('B');
+    const silent = t.enact('B', refused('not-two-party'), null, 400);
+    await until(() => port.lateRemovals.length === 2 && clock.pending > 0);
+    clock.advance(249);
+    await Promise.resolve();
+    expect(reverted).toHaveLength(1);
+    clock.advance(1);
+    await silent;
+    expect(reverted[1]).toEqual([3, 3]);
   });
 
   it('installs probes for a probe decision, and nothing at all in dry run', async () => {
