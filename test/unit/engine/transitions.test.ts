@@ -17,6 +17,23 @@ async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 1000 && !cond(); i++) await new Promise<void>((r) => setImmediate(r));
   expect(cond()).toBe(true);
 }
+/** The packet counts of each revert the listeners hear of, in order. */
+function revertsOf(ctx: Context): number[][] {
+  const reverted: number[][] = [];
+  ctx.listeners.reverted.push((_id, _reason, legs) => reverted.push(legs.map((l) => l.packets)));
+  return reverted;
+}
+
+/** Offloads B at `now`; an audit reads 5 packets per flow, 7 more pass, then B is gone. */
+async function offloadThenGone(t: Transitions, ctx: Context, port: Port, now: number): Promise<void> {
+  twoParty(ctx.model, now);
+  await t.enact('B', OFFLOAD_B, view(), now + 100);
+  await count(port, ctx, 'rtp-forward', 5);
+  for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
+  ctx.model.bridges.delete('B');
+}
+type Context = ReturnType<typeof makeContext>['ctx'];
+type Port = ReturnType<typeof makeContext>['port'];
 const roles = (port: ReturnType<typeof makeContext>['port']) =>
   [...port.table.values()].map((v) => v.spec.owner.role).sort();
 
@@ -62,14 +79,9 @@ describe('Transitions', () => {
 
   it('keeps the last audit counters of a deleted flow whose FLOW_REMOVED did not come', async () => {
     const { ctx, port } = makeContext();
-    twoParty(ctx.model, 0);
-    const reverted: number[][] = [];
-    ctx.listeners.reverted.push((_id, _reason, legs) => reverted.push(legs.map((l) => l.packets)));
     const t = new Transitions(ctx, port);
-    await t.enact('B', OFFLOAD_B, view(), 100);
-    await count(port, ctx, 'rtp-forward', 5);
-    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
-    ctx.model.bridges.delete('B');
+    const reverted = revertsOf(ctx);
+    await offloadThenGone(t, ctx, port, 0);
     await t.enact('B', refused('not-two-party'), null, 200);
     expect(reverted).toEqual([[5, 5]]);
   });
@@ -79,14 +91,9 @@ describe('Transitions', () => {
     port.sendsFlowRemoved = true;
     port.flowRemovedLate = true;
     port.flowRemovedGraceMs = 250;
-    twoParty(ctx.model, 0);
-    const reverted: number[][] = [];
-    ctx.listeners.reverted.push((_id, _reason, legs) => reverted.push(legs.map((l) => l.packets)));
     const t = new Transitions(ctx, port);
-    await t.enact('B', OFFLOAD_B, view(), 100);
-    await count(port, ctx, 'rtp-forward', 5);
-    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
-    ctx.model.bridges.delete('B');
+    const reverted = revertsOf(ctx);
+    await offloadThenGone(t, ctx, port, 0);
     const revert = t.enact('B', refused('not-two-party'), null, 200);
     await until(() => port.lateRemovals.length === 2);
     expect(reverted).toEqual([]);
@@ -95,19 +102,15 @@ describe('Transitions', () => {
     expect(reverted).toEqual([[12, 12]]);
 
     // None comes: the revert ends at the grace with the last audit's counters.
-    twoParty(ctx.model, 300);
-    await t.enact('B', OFFLOAD_B, view(), 300);
-    await count(port, ctx, 'rtp-forward', 3);
-    for (const v of port.table.values()) if (v.spec.owner.role === 'rtp-forward') v.packets += 7;
-    ctx.model.bridges.delete('B');
+    await offloadThenGone(t, ctx, port, 300);
     const silent = t.enact('B', refused('not-two-party'), null, 400);
     await until(() => port.lateRemovals.length === 2 && clock.pending > 0);
     clock.advance(249);
-    await Promise.resolve();
+    await new Promise<void>((r) => setImmediate(r));
     expect(reverted).toHaveLength(1);
     clock.advance(1);
     await silent;
-    expect(reverted[1]).toEqual([3, 3]);
+    expect(reverted[1]).toEqual([5, 5]);
   });
 
   it('installs probes for a probe decision, and nothing at all in dry run', async () => {
