@@ -41,7 +41,6 @@ export interface PacingStats {
 interface Pending {
   readonly adds: readonly FlowSpec[];
   readonly deletes: readonly FlowRef[];
-  readonly urgent: boolean;
   readonly resolve: (failures: ApplyFailure[]) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -55,7 +54,8 @@ interface Part {
 /**
  * The switch write path shared by every evaluation. Requests that arrive while a batch is on
  * its way join the next one (group commit): a hundred hangups go out as a few batches with
- * one barrier each, not a hundred round trips. A burst is cut into batches of at most
+ * one barrier each, not a hundred round trips. Urgent requests (a member left) are not
+ * paced and wait for no batch (`sendUrgent`). A paced burst is cut into batches of at most
  * `flowModsPerBatch` mods with a pause after each, because a userspace (netdev) switch
  * polls its ports on the thread that applies flow mods: a long run of mods (and the upcalls
  * the changed table causes) overflows its receive sockets and drops media.
@@ -65,6 +65,7 @@ interface Part {
  */
 export class PacedFlowPort implements FlowPort {
   private queue: Pending[] = [];
+  private urgent: Pending[] = [];
   private draining = false;
   private lastRoundTripMs = 0;
   private counts = { requests: 0, batches: 0, pauses: 0, pausedMs: 0 };
@@ -93,12 +94,31 @@ export class PacedFlowPort implements FlowPort {
     if (adds.length === 0 && deletes.length === 0) return Promise.resolve([]);
     this.counts.requests++;
     return new Promise((resolve, reject) => {
-      this.queue.push({ adds, deletes, urgent: o.urgent === true, resolve, reject });
+      const p: Pending = { adds, deletes, resolve, reject };
+      if (o.urgent === true) return this.sendUrgent(p);
+      this.queue.push(p);
       if (!this.draining) {
         this.draining = true;
         // Evaluations woken by the same burst of events (one AMI read) join the first batch.
         setImmediate(() => void this.drain());
       }
+    });
+  }
+
+  /**
+   * Urgent work (a member left: deletes only) waits for no batch on its way: requests of one
+   * turn of the event loop go out together at once, pipelined behind whatever is in flight
+   * on the same connection, which the switch takes in order. One evaluation per bridge at a
+   * time means no earlier request of the same bridge still waits in the paced queue, so
+   * going ahead cannot reorder one bridge's mods.
+   */
+  private sendUrgent(p: Pending): void {
+    this.urgent.push(p);
+    if (this.urgent.length > 1) return;
+    setImmediate(() => {
+      const parts = this.take(this.urgent);
+      this.urgent = [];
+      void this.send(parts, []); // settles its own requests, and rejects them on a switch error
     });
   }
 
@@ -109,13 +129,12 @@ export class PacedFlowPort implements FlowPort {
     let sent = 0;
     try {
       for (;;) {
-        parts = this.merge(parts, this.take());
+        parts = parts.concat(this.take(this.queue));
+        this.queue = [];
         if (parts.length === 0) break;
-        if (!first && !parts[0]!.owner.urgent) await this.pause(sent);
+        if (!first) await this.pause(sent);
         first = false;
-        const urgent = parts.findIndex((p) => !p.owner.urgent);
-        const size = Math.max(urgent === -1 ? parts.length : urgent, this.pacing.flowModsPerBatch);
-        const batch = parts.slice(0, size);
+        const batch = parts.slice(0, this.pacing.flowModsPerBatch);
         parts = parts.slice(batch.length);
         sent = batch.length;
         await this.send(batch, parts);
@@ -130,16 +149,7 @@ export class PacedFlowPort implements FlowPort {
     }
   }
 
-  /** Urgent requests go ahead of paced work still waiting; otherwise arrival order. */
-  private merge(waiting: Part[], fresh: Part[]): Part[] {
-    if (!fresh.some((p) => p.owner.urgent)) return waiting.concat(fresh);
-    const first = (xs: Part[], u: boolean): Part[] => xs.filter((p) => p.owner.urgent === u);
-    return [...first(waiting, true), ...first(fresh, true), ...first(waiting, false), ...first(fresh, false)];
-  }
-
-  private take(): Part[] {
-    const taken = this.queue;
-    this.queue = [];
+  private take(taken: readonly Pending[]): Part[] {
     const parts: Part[] = [];
     for (const p of taken) {
       for (const ref of p.deletes) parts.push({ owner: p, op: 'delete', ref });

@@ -206,7 +206,11 @@ export function guardedSocketOptions(
         }
         for (const d of out.dropped) report.dropped(d);
         if (out.text !== '') this.emit('data', out.text);
-        return true;
+        // One chunk per turn of the event loop: libuv reads a busy socket up to 32 times in
+        // a row, and a burst of events (100 hangups) would hold back the switch's replies and
+        // the flow mods those events asked for until all of it had been parsed.
+        if (!this.destroyed) setImmediate(() => this.destroyed || this.resume());
+        return false;
       },
     },
   };

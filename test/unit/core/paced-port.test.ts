@@ -118,4 +118,36 @@ describe('the paced switch write path', () => {
     expect(urgentFlows.length).toBeGreaterThan(8);
     expect(order.indexOf('urgent')).toBeLessThan(order.indexOf('paced 5'));
   });
+
+  it('sends urgent deletes while a batch is still on its way, without waiting for its barrier', async () => {
+    const mem = new MemoryPort();
+    await mem.apply(pair(1), []);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const started: number[] = [];
+    const inner = Object.assign(Object.create(mem) as MemoryPort, {
+      apply: async (adds: readonly FlowSpec[], deletes: readonly FlowRef[]) => {
+        started.push(adds.length + deletes.length);
+        // The first batch's barrier is answered only when the test says so.
+        if (started.length === 1) await held;
+        return mem.apply(adds, deletes);
+      },
+    });
+    const port = new PacedFlowPort(inner, pacing);
+    const slow = port.apply(pair(2).slice(0, 4), []);
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([4]);
+    const gone = pair(1);
+    await port.apply([], gone, { urgent: true });
+    // The urgent deletes went out and were answered while the first batch still waits.
+    expect(started).toEqual([4, gone.length]);
+    expect(gone.some((f) => mem.table.has(flowKey(f)))).toBe(false);
+    release();
+    await slow;
+    expect(
+      pair(2)
+        .slice(0, 4)
+        .every((f) => mem.table.has(flowKey(f))),
+    ).toBe(true);
+  });
 });
