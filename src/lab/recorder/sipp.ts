@@ -319,6 +319,14 @@ export async function stopAllSipp(): Promise<void> {
   }
 }
 
+/**
+ * SIPp binds a UDP control socket on every address, trying 60 ports from `-cp` (default
+ * 8888), and exits when none is free: past 60 instances in one namespace (100 calls) each
+ * needs its own starting port.
+ */
+let controlPorts = 0;
+const nextControlPort = (): number => 9000 + (controlPorts++ % 2000);
+
 export function startSipp(l: SippLaunch): SippRun {
   const dir = mkdtempSync(join(tmpdir(), 'rtpo-sipp-'));
   const file = join(dir, 'scenario.xml');
@@ -334,6 +342,8 @@ export function startSipp(l: SippLaunch): SippRun {
     l.localIp,
     '-p',
     '5060',
+    '-cp',
+    String(nextControlPort()),
     '-m',
     '1',
     '-nostdin',

@@ -104,8 +104,11 @@ export class Testbed {
       throw new TestbedError('LAB_BAD_OPTION', `prefix ${JSON.stringify(prefix)} must match ${PREFIX_RE}`);
     }
     const farHosts = options.farHosts ?? 16;
-    if (!Number.isInteger(farHosts) || farHosts < 1 || farHosts > 200) {
-      throw new TestbedError('LAB_BAD_OPTION', `farHosts must be an integer from 1 to 200, got ${farHosts}`);
+    if (!Number.isInteger(farHosts) || farHosts < 1 || farHosts > 240) {
+      throw new TestbedError(
+        'LAB_BAD_OPTION',
+        `farHosts must be an integer from 1 to 240 (198.51.100.10–249), got ${farHosts}`,
+      );
     }
     const namespaces = [`${prefix}pbx`, `${prefix}far`];
     const links = [`${prefix}up`, `${prefix}fr`];
