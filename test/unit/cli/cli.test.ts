@@ -206,9 +206,11 @@ describe('the rtp-offload program', SLOW, () => {
 
   it('watch redraws in place on a terminal and Ctrl-C typed there ends it with 0', async () => {
     // script(1) gives the CLI a pseudo-terminal; a typed ^C reaches it as SIGINT from the tty.
+    // script runs the command through $SHELL, or sh when SHELL is unset (as under CI); dash
+    // stays as the CLI's parent and dies of that SIGINT itself, so the shell must exec the CLI.
     const p = spawn(
       'script',
-      ['-qfec', `"${process.execPath}" "${CLI}" --socket "${sock}" watch -n 0.5`, '/dev/null'],
+      ['-qfec', `exec "${process.execPath}" "${CLI}" --socket "${sock}" watch -n 0.5`, '/dev/null'],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
       },
